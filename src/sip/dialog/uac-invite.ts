@@ -1,0 +1,143 @@
+// The UAC side of an INVITE (RFC 3261 §13.2.2): early dialogs from 1xx with a To tag, confirmation by 2xx,
+// the ACK for every 2xx (and its retransmissions), and forking: each further 2xx gets its own dialog,
+// which is ACKed and then ended with BYE (§13.2.2.4) unless the TU wants it.
+import type { SipRequest, SipResponse, SipUri } from '../message.ts';
+import type { TransactionLayer } from '../transaction/layer.ts';
+import type { ClientTransaction, SendTarget } from '../transaction/types.ts';
+import { dialogFromUacResponse } from './create.ts';
+import type { Dialog } from './dialog.ts';
+import type { DialogStore } from './store.ts';
+
+export interface UacInviteHandlers {
+  onProvisional?(res: SipResponse, early: Dialog | undefined): void;
+  /** The first 2xx: the call is up. */
+  onEstablished?(dialog: Dialog, res: SipResponse): void;
+  /** A 2xx from another fork after the first. Return true to keep the dialog; default: ACK + BYE. */
+  onExtraDialog?(dialog: Dialog, res: SipResponse): boolean;
+  /** Final non-2xx (or local 408 on timeout, 503 on transport error) with no 2xx before it. */
+  onFailure?(res: SipResponse | { status: number; reason: string }): void;
+  /** Body for the ACK of a 2xx (offer/answer with an offer-less INVITE). */
+  ackBody?(res: SipResponse): { body: Buffer | string; contentType: string } | undefined;
+}
+
+export class UacInvite {
+  readonly invite: SipRequest;
+  readonly tx: ClientTransaction;
+  readonly early = new Map<string, Dialog>();
+  confirmed: Dialog | undefined;
+  readonly #layer: TransactionLayer;
+  readonly #store: DialogStore;
+  readonly #localContact: string;
+  readonly #targetFor: (uri: SipUri) => SendTarget;
+  readonly #h: UacInviteHandlers;
+  /** ACK per remote tag, resent for 2xx retransmissions (§13.2.2.4). */
+  readonly #acks = new Map<string, { ack: SipRequest; target: SendTarget }>();
+  #failed = false;
+
+  constructor(o: {
+    layer: TransactionLayer;
+    store: DialogStore;
+    invite: SipRequest;
+    target: SendTarget;
+    localContact: string;
+    /** Where in-dialog requests (ACK, BYE) go for a dialog's next hop; default: the INVITE's target. */
+    targetFor?: (uri: SipUri) => SendTarget;
+    handlers?: UacInviteHandlers;
+  }) {
+    this.#layer = o.layer;
+    this.#store = o.store;
+    this.invite = o.invite;
+    this.#localContact = o.localContact;
+    this.#targetFor = o.targetFor ?? (() => o.target);
+    this.#h = o.handlers ?? {};
+    this.tx = o.layer.sendRequest(o.invite, o.target, {
+      onResponse: (res) => this.#onResponse(res),
+      onTimeout: () => this.#fail({ status: 408, reason: 'Request Timeout' }),
+      onTransportError: () => this.#fail({ status: 503, reason: 'Service Unavailable' }),
+    });
+  }
+
+  cancel(): void {
+    this.tx.cancel();
+  }
+
+  /** A 2xx that arrived after the transaction ended (stray): ACK it again if we know the dialog. */
+  handleStray2xx(res: SipResponse): boolean {
+    const tag = res.to.params.get('tag');
+    const a = tag ? this.#acks.get(tag) : undefined;
+    if (!a) return false;
+    this.#layer.sendAck(a.ack, a.target);
+    return true;
+  }
+
+  #onResponse(res: SipResponse): void {
+    const tag = res.to.params.get('tag') ?? undefined;
+    if (res.status < 200) {
+      let d: Dialog | undefined;
+      if (tag && res.status > 100) {
+        d = this.early.get(tag);
+        if (!d) {
+          d = dialogFromUacResponse(this.invite, res, this.#localContact);
+          if (d) {
+            this.early.set(tag, d);
+            this.#store.add(d);
+          }
+        } else d.receiveResponse(res, 'INVITE');
+      }
+      this.#h.onProvisional?.(res, d);
+      return;
+    }
+    if (res.status < 300) return this.#on2xx(res, tag);
+    // Non-2xx final: every early dialog ends (§12.3, §13.2.2.3).
+    for (const d of this.early.values()) {
+      d.state = 'terminated';
+      this.#store.remove(d);
+    }
+    this.early.clear();
+    this.#fail(res);
+  }
+
+  #on2xx(res: SipResponse, tag: string | undefined): void {
+    if (!tag) return; // a 2xx without To tag cannot form a dialog: ignore (malformed peer)
+    const known = this.#acks.get(tag);
+    if (known) {
+      // Retransmitted 2xx: the previous ACK was lost, send it again (§13.2.2.4).
+      this.#layer.sendAck(known.ack, known.target);
+      return;
+    }
+    let d = this.early.get(tag);
+    if (d) d.receiveResponse(res, 'INVITE');
+    else {
+      d = dialogFromUacResponse(this.invite, res, this.#localContact);
+      if (!d) return;
+      this.#store.add(d);
+    }
+    this.early.delete(tag);
+    const body = this.#h.ackBody?.(res);
+    const ack = d.createRequest('ACK', {
+      seq: this.invite.cseq.seq,
+      ...(body ? { body: body.body, contentType: body.contentType } : {}),
+    });
+    const target = this.#targetFor(d.nextHop());
+    this.#acks.set(tag, { ack, target });
+    this.#layer.sendAck(ack, target);
+    if (!this.confirmed) {
+      this.confirmed = d;
+      // Early dialogs of other forks stay until their own final response or the transaction ends.
+      this.#h.onEstablished?.(d, res);
+      return;
+    }
+    if (this.#h.onExtraDialog?.(d, res)) return;
+    // §13.2.2.4: "the UAC core MUST ... send a BYE" for dialogs it does not want.
+    const bye = d.createRequest('BYE');
+    d.state = 'terminated';
+    this.#store.remove(d);
+    this.#layer.sendRequest(bye, target, {});
+  }
+
+  #fail(res: SipResponse | { status: number; reason: string }): void {
+    if (this.confirmed || this.#failed) return;
+    this.#failed = true;
+    this.#h.onFailure?.(res);
+  }
+}

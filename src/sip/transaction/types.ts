@@ -1,0 +1,75 @@
+// Shapes shared by the transaction layer (RFC 3261 §17) and whoever plugs transports into it (the stack).
+import type { SipMessage, SipRequest, SipResponse } from '../message.ts';
+
+export type TransportName = 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS';
+
+/** Where to send a message. For reliable transports `connectionId` selects a live connection (RFC 3261 §18.2.2). */
+export interface SendTarget {
+  transport: TransportName;
+  host: string;
+  port: number;
+  connectionId?: string;
+}
+
+/** Where a received message came from (filled by the transport). */
+export interface MessageSource {
+  transport: TransportName;
+  host: string;
+  port: number;
+  connectionId?: string;
+}
+
+/** Implemented by sip-transport's stack; the transaction layer never touches sockets. */
+export interface TransportSink {
+  send(msg: SipMessage, target: SendTarget): void;
+  /** TCP/TLS/WS/WSS: true. Decides whether retransmission timers run (RFC 3261 §17.1.1.2). */
+  reliable(transport: string): boolean;
+}
+
+export type ClientTxState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
+export type ServerTxState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
+
+export type TransportErrorInfo = { code: 'SIP_ERR_TRANSPORT'; message: string };
+
+export interface ClientTxHandlers {
+  /** Every response the TU must see: provisional, final, and (INVITE, RFC 6026 Accepted) every 2xx. */
+  onResponse?(res: SipResponse, tx: ClientTransaction): void;
+  /** Timer B / F fired (RFC 3261 §17.1.1.2, §17.1.2.2). When absent, onResponse gets a local 408. */
+  onTimeout?(tx: ClientTransaction): void;
+  onTransportError?(err: TransportErrorInfo, tx: ClientTransaction): void;
+  onTerminated?(tx: ClientTransaction): void;
+}
+
+/** The public face of a client transaction (INVITE or non-INVITE). */
+export interface ClientTransaction {
+  readonly id: string;
+  readonly kind: 'client';
+  readonly method: string;
+  readonly branch: string;
+  readonly request: SipRequest;
+  readonly target: SendTarget;
+  readonly state: ClientTxState;
+  /** RFC 3261 §9.1: send CANCEL for this INVITE (deferred until a provisional response arrives). */
+  cancel(extraHeaders?: Array<[string, string]>): void;
+  /** Stop retransmitting and forget the transaction (no callbacks). */
+  terminate(): void;
+}
+
+export interface ServerTransaction {
+  readonly id: string;
+  readonly kind: 'server';
+  readonly method: string;
+  readonly branch: string;
+  readonly request: SipRequest;
+  readonly source: MessageSource;
+  readonly state: ServerTxState;
+  readonly lastResponse: SipResponse | undefined;
+  /** Hand a response to the transaction (RFC 3261 §17.2). Throws when the transaction cannot send it (a bug). */
+  respond(res: SipResponse): void;
+  /** INVITE only: called when a matching CANCEL arrives (the layer already answered it 200). */
+  onCancel(cb: (cancel: SipRequest) => void): void;
+  /** Timer H fired without an ACK, or the transport failed (RFC 3261 §17.2.1, §17.2.4). */
+  onFailure(cb: (reason: 'timeout' | 'transport') => void): void;
+  onTerminated(cb: () => void): void;
+  readonly cancelled: boolean;
+}
