@@ -4,7 +4,7 @@
 # Runs apt-get only as root and only for packages that are missing. Without root it lists what is
 # missing; the tests then fail (CI=true) or skip (developer machine) the checks that need them.
 set -euo pipefail
-PKGS=(postgresql-15 sip-tester kamailio redis-server)
+PKGS=(postgresql-15 sip-tester kamailio redis-server rtpengine-daemon baresip-core sox openssl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,164 @@
+// Resolves the configuration from defaults, environment variables and CLI flags (flags win over env,
+// env wins over defaults) and validates every value. Errors are collected, not thrown, so `start`
+// can print all of them at once.
+import { networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
+import { SETTINGS, ROLES, type MediaSetting, type Role, type SettingName } from './settings.ts';
+
+export interface Config {
+  dataDir: string;
+  /** null: embedded PGlite in `${dataDir}/pglite` */
+  databaseUrl: string | null;
+  http: { host: string; port: number };
+  publicUrl: string;
+  publicIp: string;
+  sip: {
+    users: { udp: number; tcp: number; tls: number; ws: number; wss: number };
+    trunks: { udp: number; tcp: number; tls: number };
+  };
+  redisUrl: string | null;
+  media: MediaSetting;
+  roles: Role[];
+  /** explicit secrets; null means "read or generate DATA_DIR/secrets.json" (see secrets.ts) */
+  jwtSecret: string | null;
+  encryptionKey: string | null;
+  demo: boolean;
+}
+
+export interface ConfigError {
+  setting: string;
+  /** where the bad value came from, e.g. "env HTTP_PORT" or "flag --http-port" */
+  source: string;
+  message: string;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false, code: 'CONFIG_INVALID'; errors: ConfigError[] };
+
+export interface ConfigInput {
+  env?: Record<string, string | undefined>;
+  /** flag values keyed by flag name without dashes or with them: `{ '--http-port': '9000' }` */
+  flags?: Record<string, string>;
+  cwd?: string;
+  /** override interface discovery (tests) */
+  interfaces?: () => ReturnType<typeof networkInterfaces>;
+}
+
+/** First non-internal IPv4 address of this machine, else 127.0.0.1. */
+export function detectPublicIp(ifaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string {
+  for (const list of Object.values(ifaces)) {
+    for (const a of list ?? []) {
+      if (a.family === 'IPv4' && !a.internal) return a.address;
+    }
+  }
+  return '127.0.0.1';
+}
+
+export function loadConfig(input: ConfigInput = {}): ConfigResult {
+  const env = input.env ?? process.env;
+  const flags = input.flags ?? {};
+  const cwd = input.cwd ?? process.cwd();
+  const errors: ConfigError[] = [];
+  const values = new Map<SettingName, unknown>();
+
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const s = SETTINGS[name];
+    const fromFlag = flags[s.flag] ?? flags[s.flag.slice(2)];
+    const fromEnv = env[s.env];
+    const raw = fromFlag ?? (fromEnv === '' ? undefined : fromEnv);
+    if (raw === undefined) continue;
+    const source = fromFlag !== undefined ? `flag ${s.flag}` : `env ${s.env}`;
+    const r = (s.parse as (x: string) => { ok: true; value: unknown } | { ok: false; message: string })(raw);
+    if (r.ok) values.set(name, r.value);
+    else errors.push({ setting: name, source, message: r.message });
+  }
+  const unknownFlags = Object.keys(flags).filter(
+    (f) => !Object.values(SETTINGS).some((s) => s.flag === f || s.flag.slice(2) === f),
+  );
+  for (const f of unknownFlags) errors.push({ setting: f, source: `flag ${f}`, message: 'unknown option' });
+  if (errors.length > 0) return { ok: false, code: 'CONFIG_INVALID', errors };
+
+  const get = <T>(name: SettingName, dflt: T): T => (values.has(name) ? (values.get(name) as T) : dflt);
+  const httpPort = get<number>('httpPort', 8080);
+  const config: Config = {
+    dataDir: resolve(cwd, get('dataDir', './data')),
+    databaseUrl: get<string | null>('databaseUrl', null),
+    http: { host: get('httpHost', '0.0.0.0'), port: httpPort },
+    publicUrl: stripSlash(get('publicUrl', httpPort === 0 ? 'http://localhost' : `http://localhost:${httpPort}`)),
+    publicIp: get('publicIp', detectPublicIp(input.interfaces?.())),
+    sip: {
+      users: {
+        udp: get('sipUsersPort', 5060),
+        tcp: get('sipUsersPort', 5060),
+        tls: get('sipUsersTlsPort', 5061),
+        ws: get('sipUsersWsPort', 10080),
+        wss: get('sipUsersWssPort', 10081),
+      },
+      trunks: {
+        udp: get('sipTrunksPort', 7060),
+        tcp: get('sipTrunksPort', 7060),
+        tls: get('sipTrunksTlsPort', 7061),
+      },
+    },
+    redisUrl: get<string | null>('redisUrl', null),
+    media: get<MediaSetting>('media', { kind: 'builtin' }),
+    roles: get<Role[]>('roles', [...ROLES]),
+    jwtSecret: get<string | null>('jwtSecret', null),
+    encryptionKey: get<string | null>('encryptionKey', null),
+    demo: get('demo', true),
+  };
+  const clash = portClashes(config);
+  if (clash.length > 0) return { ok: false, code: 'CONFIG_INVALID', errors: clash };
+  return { ok: true, config };
+}
+
+function stripSlash(u: string): string {
+  return u.replace(/\/+$/, '');
+}
+
+/** Two listeners of the same protocol on one non-zero port cannot both bind: report it before binding. */
+function portClashes(c: Config): ConfigError[] {
+  const tcp: Array<[string, number]> = [
+    ['HTTP_PORT', c.http.port],
+    ['SIP_USERS_PORT', c.sip.users.tcp],
+    ['SIP_USERS_TLS_PORT', c.sip.users.tls],
+    ['SIP_USERS_WS_PORT', c.sip.users.ws],
+    ['SIP_USERS_WSS_PORT', c.sip.users.wss],
+    ['SIP_TRUNKS_PORT', c.sip.trunks.tcp],
+    ['SIP_TRUNKS_TLS_PORT', c.sip.trunks.tls],
+  ];
+  const seen = new Map<number, string>();
+  const out: ConfigError[] = [];
+  for (const [name, p] of tcp) {
+    if (p === 0) continue;
+    const other = seen.get(p);
+    if (other) out.push({ setting: name, source: 'config', message: `TCP port ${p} is also used by ${other}` });
+    else seen.set(p, name);
+  }
+  return out;
+}
+
+/** Text for logs: never contains secrets (DATABASE_URL/REDIS_URL passwords are masked). */
+export function describeConfig(c: Config): Record<string, string> {
+  return {
+    DATA_DIR: c.dataDir,
+    DATABASE_URL: c.databaseUrl ? maskUrl(c.databaseUrl) : `(embedded PGlite in ${c.dataDir}/pglite)`,
+    HTTP: `${c.http.host}:${c.http.port}`,
+    PUBLIC_URL: c.publicUrl,
+    PUBLIC_IP: c.publicIp,
+    SIP_USERS: `udp/tcp ${c.sip.users.udp}, tls ${c.sip.users.tls}, ws ${c.sip.users.ws}, wss ${c.sip.users.wss}`,
+    SIP_TRUNKS: `udp/tcp ${c.sip.trunks.udp}, tls ${c.sip.trunks.tls}`,
+    REDIS_URL: c.redisUrl ? maskUrl(c.redisUrl) : '(none: in-memory)',
+    MEDIA: c.media.kind === 'builtin' ? 'builtin' : `rtpengine ${c.media.host}:${c.media.port}`,
+    ROLES: c.roles.join(','),
+  };
+}
+
+export function maskUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
