@@ -1,0 +1,127 @@
+// A minimal RTP "phone" for media tests: one UDP socket on 127.0.0.1, an SDP describing it, a paced
+// G.711 tone sender and a recorder of what arrives.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { parseSdp } from '../../../src/sip/sdp.ts';
+import { ToneGenerator } from '../../../src/media/dsp.ts';
+import { decodeG711, encodeG711, type G711Law } from '../../../src/media/g711.ts';
+import { parseRtp, writeRtpHeader } from '../../../src/media/rtp.ts';
+
+export interface Received {
+  data: Buffer;
+  from: string;
+}
+
+export class RtpPhone {
+  readonly received: Received[] = [];
+
+  private constructor(
+    readonly socket: Socket,
+    readonly port: number,
+  ) {
+    socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+      this.received.push({ data: Buffer.from(msg), from: `${rinfo.address}:${rinfo.port}` });
+    });
+  }
+
+  static async open(port = 0): Promise<RtpPhone> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, '127.0.0.1', () => resolve());
+    });
+    return new RtpPhone(socket, socket.address().port);
+  }
+
+  /** SDP offering/answering this phone's port with the given `PT name/rate` codecs. */
+  sdp(codecs: ReadonlyArray<[number, string]> = [[0, 'PCMU/8000'], [8, 'PCMA/8000'], [101, 'telephone-event/8000']], user = 'phone'): string {
+    return [
+      'v=0',
+      `o=${user} 1000 1 IN IP4 127.0.0.1`,
+      's=-',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      `m=audio ${this.port} RTP/AVP ${codecs.map(([pt]) => pt).join(' ')}`,
+      ...codecs.map(([pt, name]) => `a=rtpmap:${pt} ${name}`),
+      'a=ptime:20',
+      'a=sendrecv',
+      '',
+    ].join('\r\n');
+  }
+
+  send(data: Buffer, to: Target): Promise<void> {
+    return new Promise((resolve) => this.socket.send(data, to.port, to.address, () => resolve()));
+  }
+
+  /** Sends `packets` 20 ms frames of a tone as G.711, paced every `gapMs` (not real time). */
+  async sendTone(to: Target, frequency: number, packets: number, law: G711Law = 'pcmu', gapMs = 4): Promise<void> {
+    const gen = new ToneGenerator(frequency);
+    const pcm = new Int16Array(160);
+    const ssrc = (Math.random() * 2 ** 32) >>> 0;
+    for (let i = 0; i < packets; i++) {
+      // a fresh buffer per packet: a reused one could be rewritten before the kernel copied it
+      const pkt = Buffer.alloc(12 + 160);
+      writeRtpHeader(pkt, law === 'pcmu' ? 0 : 8, i, i * 160, ssrc, i === 0);
+      encodeG711(law, gen.fill(pcm), pkt.subarray(12));
+      await this.send(pkt, to);
+      await sleep(gapMs);
+    }
+  }
+
+  /** Decoded audio of the received RTP packets of `law`, ordered by sequence number. */
+  decodedAudio(law: G711Law = 'pcmu'): Int16Array {
+    const pt = law === 'pcmu' ? 0 : 8;
+    const packets = this.received
+      .map((r) => parseRtp(r.data))
+      .flatMap((r) => (r.ok && r.packet.payloadType === pt ? [r.packet] : []))
+      .sort((a, b) => a.sequence - b.sequence);
+    const out = new Int16Array(packets.reduce((n, p) => n + p.payload.length, 0));
+    let o = 0;
+    for (const p of packets) {
+      out.set(decodeG711(law, p.payload), o);
+      o += p.payload.length;
+    }
+    return out;
+  }
+
+  close(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+export interface Target {
+  address: string;
+  port: number;
+}
+
+/** Where an SDP asks to receive its first audio stream. */
+export function audioTarget(sdp: string): Target {
+  const s = parseSdp(sdp);
+  const m = s.media[0];
+  const c = [...(m?.lines ?? []), ...s.session].find((l) => l.startsWith('c='));
+  const address = c?.split(' ')[2];
+  if (!m || !address) throw new Error(`no audio target in SDP:\n${sdp}`);
+  return { address, port: m.port };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `cond` every 10 ms until true or `limitMs` passed; returns the last value (bounded wait). */
+export async function waitFor(cond: () => boolean, limitMs = 3000): Promise<boolean> {
+  const end = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await sleep(10);
+  }
+  return true;
+}
+
+/** Distinct base of a private port range, so parallel test files rarely meet. */
+export function randomPortBase(span: number): number {
+  return 20000 + 2 * Math.floor((Math.random() * (9000 - span)) / 2);
+}
