@@ -4,5 +4,6 @@
 import type { ReferenceTables } from './reference.ts';
 import type { CoreTables } from './core.ts';
 import type { InfrastructureTables } from './infrastructure.ts';
+import type { VpbxTables } from './vpbx.ts';
 
-export interface Database extends ReferenceTables, CoreTables, InfrastructureTables {}
+export interface Database extends ReferenceTables, CoreTables, InfrastructureTables, VpbxTables {}

@@ -1,0 +1,150 @@
+// The in-memory SIP directory: domain → client/brand, (domain, SIP username) → terminal with its HA1 values, user
+// and client, (client, extension number) → route target. The users edge and the B2BUA look up here, never in the
+// store, per SIP message. Freshness (changes.ts): in-process writes signal at once; on PostgreSQL a LISTEN
+// connection carries other nodes' writes; a periodic version check catches anything missed. A reload builds a
+// complete new snapshot and swaps it in, so a lookup never sees half an update.
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema/index.ts';
+import { listenPostgres, onDirectoryChange, readDirectoryVersion, type ChangeSubscription } from './changes.ts';
+import { emptySnapshot, extensionKey, loadSnapshot, terminalKey, type Snapshot } from './load.ts';
+import type { DirectoryClient, DirectoryExtension, DirectoryTerminal, DirectoryUser, DomainEntry } from './types.ts';
+
+export type * from './types.ts';
+
+export interface DirectoryOptions {
+  /** Period of the safety-net version check, ms (default 5000; 0 disables it). */
+  pollIntervalMs?: number;
+  /** PostgreSQL only: LISTEN for other nodes' changes over a dedicated connection to this URL. */
+  listenUrl?: string;
+  /** Errors of background reloads (default: ignored; the next check retries). */
+  onError?: (err: unknown) => void;
+}
+
+/** Delays between re-reads of the version while a signalled writer has not committed yet (ms). */
+const COMMIT_WAIT_MS = [5, 10, 20, 40, 80, 160, 320, 640];
+
+export class Directory {
+  readonly #db: Kysely<Database>;
+  readonly #opts: DirectoryOptions;
+  #snap: Snapshot = emptySnapshot();
+  #reloading: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #listen: ChangeSubscription | null = null;
+  #waiters: Array<{ version: number; resolve: () => void }> = [];
+  #closed = false;
+
+  private constructor(db: Kysely<Database>, opts: DirectoryOptions) {
+    this.#db = db;
+    this.#opts = opts;
+  }
+
+  /** Loads the directory and starts watching for changes. Call `close()` when done. */
+  static async open(db: Kysely<Database>, opts: DirectoryOptions = {}): Promise<Directory> {
+    const d = new Directory(db, opts);
+    await d.reload();
+    d.#unsubscribe = onDirectoryChange((v) => d.#onSignal(v));
+    if (opts.listenUrl) {
+      d.#listen = await listenPostgres(opts.listenUrl, (v) => d.#onSignal(v), () => d.#background(d.refreshIfChanged()));
+    }
+    const every = opts.pollIntervalMs ?? 5000;
+    if (every > 0) {
+      d.#timer = setInterval(() => d.#background(d.refreshIfChanged()), every);
+      d.#timer.unref();
+    }
+    return d;
+  }
+
+  /** Version of the loaded snapshot. */
+  get version(): number {
+    return this.#snap.version;
+  }
+
+  domain(domain: string): DomainEntry | undefined {
+    return this.#snap.domains.get(domain.toLowerCase());
+  }
+
+  /** The terminal `name` (case-sensitive, RFC 3261 §19.1.4) of the vPBX client owning `domain`. */
+  terminal(domain: string, name: string): DirectoryTerminal | undefined {
+    return this.#snap.terminals.get(terminalKey(domain, name));
+  }
+
+  terminalById(id: number): DirectoryTerminal | undefined {
+    return this.#snap.terminalsById.get(id);
+  }
+
+  user(id: number): DirectoryUser | undefined {
+    return this.#snap.users.get(id);
+  }
+
+  client(id: number): DirectoryClient | undefined {
+    return this.#snap.clients.get(id);
+  }
+
+  extension(clientId: number, n: string): DirectoryExtension | undefined {
+    return this.#snap.extensions.get(extensionKey(clientId, n));
+  }
+
+  /** Loads a fresh snapshot now (one at a time; concurrent callers share the running reload). */
+  reload(): Promise<void> {
+    if (this.#reloading) return this.#reloading.then(() => this.reload());
+    this.#reloading = (async () => {
+      try {
+        const snap = await loadSnapshot(this.#db);
+        if (snap.version >= this.#snap.version) this.#snap = snap;
+        this.#wake();
+      } finally {
+        this.#reloading = null;
+      }
+    })();
+    return this.#reloading;
+  }
+
+  /** Re-reads the version and reloads when it moved. Returns true when it reloaded. */
+  async refreshIfChanged(): Promise<boolean> {
+    if (this.#closed) return false;
+    const v = await readDirectoryVersion(this.#db);
+    if (v === this.#snap.version) return false;
+    await this.reload();
+    return true;
+  }
+
+  /** Resolves once a snapshot with version ≥ `version` is loaded (tests, and callers that just wrote). */
+  waitForVersion(version: number): Promise<void> {
+    if (this.#snap.version >= version) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ version, resolve }));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#unsubscribe?.();
+    await this.#listen?.close();
+    await this.#reloading?.catch(() => {});
+  }
+
+  #wake(): void {
+    const ready = this.#waiters.filter((w) => w.version <= this.#snap.version);
+    this.#waiters = this.#waiters.filter((w) => w.version > this.#snap.version);
+    for (const w of ready) w.resolve();
+  }
+
+  #background(p: Promise<unknown>): void {
+    p.catch((err: unknown) => this.#opts.onError?.(err));
+  }
+
+  /** A writer announced `version`: wait until it is committed (or give up: the poll catches it), then reload. */
+  #onSignal(version: number): void {
+    if (this.#closed || version <= this.#snap.version) return;
+    this.#background((async () => {
+      for (const delay of [0, ...COMMIT_WAIT_MS]) {
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay).unref());
+        if (this.#closed || this.#snap.version >= version) return;
+        if ((await readDirectoryVersion(this.#db)) >= version) {
+          await this.reload();
+          return;
+        }
+      }
+    })());
+  }
+}
