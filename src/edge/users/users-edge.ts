@@ -1,0 +1,138 @@
+// Composition of the users edge: the public SIP stack (phones: UDP/TCP/TLS/WS/WSS), the internal stack (app nodes,
+// default 127.0.0.1:5069 UDP), directory-backed auth, registrar + location service, the proxy core and the
+// asynchronous `registrations` mirror. `UsersEdge.start()` binds everything; `close()` releases everything.
+import type { Kysely } from 'kysely';
+import { realClock, type Clock } from '../../sip/clock.ts';
+import type { DigestAlgorithm } from '../../sip/digest/algorithm.ts';
+import { createSipStack, type ListenSpec, type SipStack } from '../../sip/stack.ts';
+import type { TimerConfig } from '../../sip/transaction/timers.ts';
+import type { TlsSettings } from '../../sip/transport/tls-settings.ts';
+import type { Database } from '../../store/schema/index.ts';
+import { createAppNodeSelector, type AppNode, type DistributeMethod } from './app-nodes.ts';
+import { EdgeAuth, type EdgeDirectory } from './auth.ts';
+import { NO_GUARDS, type EdgeGuards } from './guards.ts';
+import { MemoryLocation, type LocationService } from './location.ts';
+import { EdgeProxy } from './proxy.ts';
+import { Registrar, type RegistrarOptions } from './registrar.ts';
+import { RegistrationsMirror } from './registrations-mirror.ts';
+import { OwnAddresses } from './routing.ts';
+
+export interface UsersEdgeOptions {
+  directory: EdgeDirectory;
+  /** public listeners for phones (config: users 5060 UDP+TCP, 5061 TLS, 10080 WS, 10081 WSS) */
+  listen: ListenSpec[];
+  /** the listener app nodes talk to (default 127.0.0.1:5069 UDP); only app node addresses are served there */
+  internal?: ListenSpec;
+  /** application servers (seed-part1 §1.32: port 6060 UDP) */
+  appNodes: AppNode[];
+  distribute?: DistributeMethod;
+  /** default: in-memory (embedded mode) */
+  location?: LocationService;
+  registrar?: RegistrarOptions;
+  auth?: { secret?: Buffer | string; algorithms?: DigestAlgorithm[]; nonceTtlMs?: number };
+  clock?: Clock;
+  timers?: Partial<TimerConfig>;
+  /** proxy Timer C (default 180 s) */
+  timerCMs?: number;
+  tls?: TlsSettings;
+  /** mirror registrations into this store's `registrations` table */
+  store?: { db: Kysely<Database>; node?: string; delayMs?: number };
+  guards?: EdgeGuards;
+  onError?: (err: unknown) => void;
+}
+
+export class UsersEdge {
+  readonly phones: SipStack;
+  readonly apps: SipStack;
+  readonly location: LocationService;
+  readonly registrar: Registrar;
+  readonly mirror: RegistrationsMirror | undefined;
+  readonly #ownsLocation: boolean;
+
+  private constructor(phones: SipStack, apps: SipStack, location: LocationService, ownsLocation: boolean, registrar: Registrar, mirror: RegistrationsMirror | undefined) {
+    this.phones = phones;
+    this.apps = apps;
+    this.location = location;
+    this.#ownsLocation = ownsLocation;
+    this.registrar = registrar;
+    this.mirror = mirror;
+  }
+
+  static async start(o: UsersEdgeOptions): Promise<UsersEdge> {
+    const clock = o.clock ?? realClock;
+    const common = {
+      clock,
+      ...(o.timers ? { timers: o.timers } : {}),
+      ...(o.tls ? { tls: o.tls } : {}),
+      ...(o.onError ? { onInternalError: o.onError } : {}),
+    };
+    const phones = await createSipStack({ listen: o.listen, ...common });
+    let apps: SipStack;
+    try {
+      apps = await createSipStack({ listen: [o.internal ?? { transport: 'udp', host: '127.0.0.1', port: 5069 }], ...common });
+    } catch (e) {
+      await phones.close();
+      throw e;
+    }
+    const own = new OwnAddresses();
+    for (const stack of [phones, apps]) {
+      for (const a of stack.addresses) {
+        own.add(a.host, a.port);
+        const sb = stack.sentBy(a.transport);
+        if (sb) own.add(sb.host, sb.port);
+      }
+    }
+    for (const l of [...o.listen, ...(o.internal ? [o.internal] : [])]) {
+      if (l.advertise) own.add(l.advertise.host, l.advertise.port ?? l.port);
+    }
+    const ownsLocation = o.location === undefined;
+    const location = o.location ?? new MemoryLocation({ clock });
+    const registrar = new Registrar(location, o.registrar);
+    let mirror: RegistrationsMirror | undefined;
+    if (o.store) {
+      mirror = new RegistrationsMirror(o.store.db, location, {
+        node: o.store.node ?? 'edge',
+        ...(o.store.delayMs !== undefined ? { delayMs: o.store.delayMs } : {}),
+        ...(o.onError ? { onError: o.onError } : {}),
+      });
+      await mirror.start();
+    }
+    new EdgeProxy({
+      phones,
+      apps,
+      directory: o.directory,
+      auth: new EdgeAuth({
+        directory: o.directory,
+        clock,
+        ...(o.auth?.secret !== undefined ? { secret: o.auth.secret } : {}),
+        ...(o.auth?.algorithms ? { algorithms: o.auth.algorithms } : {}),
+        ...(o.auth?.nonceTtlMs !== undefined ? { nonceTtlMs: o.auth.nonceTtlMs } : {}),
+      }),
+      registrar,
+      location,
+      appNodes: createAppNodeSelector(o.appNodes, o.distribute),
+      own,
+      guards: o.guards ?? NO_GUARDS,
+      clock,
+      ...(o.timerCMs !== undefined ? { timerCMs: o.timerCMs } : {}),
+      ...(o.onError ? { onError: o.onError } : {}),
+    });
+    return new UsersEdge(phones, apps, location, ownsLocation, registrar, mirror);
+  }
+
+  /** The internal listener's address (what app nodes send B-leg INVITEs to). */
+  get internalAddress(): { host: string; port: number } {
+    return this.apps.sentBy('UDP')!;
+  }
+
+  /** The public address of a transport (tests, logs). */
+  address(transport: 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS' = 'UDP'): { host: string; port: number } | undefined {
+    return this.phones.sentBy(transport);
+  }
+
+  async close(): Promise<void> {
+    await this.mirror?.close();
+    await Promise.all([this.phones.close(), this.apps.close()]);
+    if (this.#ownsLocation) await this.location.close();
+  }
+}
