@@ -4,6 +4,7 @@
 import type { ReferenceTables } from './reference.ts';
 import type { CoreTables } from './core.ts';
 import type { InfrastructureTables } from './infrastructure.ts';
+import type { BillingTables } from './billing.ts';
 import type { VpbxTables } from './vpbx.ts';
 
-export interface Database extends ReferenceTables, CoreTables, InfrastructureTables, VpbxTables {}
+export interface Database extends ReferenceTables, CoreTables, InfrastructureTables, BillingTables, VpbxTables {}
