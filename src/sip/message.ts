@@ -4,8 +4,9 @@ import { SipParseError } from './errors.ts';
 import { parseCSeq, parseScalar, type CSeq } from './headers/cseq.ts';
 import { parseNameAddr, parseNameAddrList, type NameAddr } from './headers/name-addr.ts';
 import { reasonPhrase } from './headers/reason-phrases.ts';
-import { headerKey } from './headers/names.ts';
-import { SipHeaders } from './headers/sip-headers.ts';
+import { headerKey, H_CONTACT, H_CSEQ, H_FROM, H_MAX_FORWARDS, H_RECORD_ROUTE, H_ROUTE, H_TO, H_VIA } from './headers/names.ts';
+import { ByteParts } from './headers/serialize.ts';
+import { SipHeaders, UNSET } from './headers/sip-headers.ts';
 import { parseViaList, type Via } from './headers/via.ts';
 import { cloneUri, formatUri, parseUri, type SipUri } from './uri.ts';
 
@@ -30,48 +31,108 @@ function toBody(b: Buffer | string | undefined): Buffer {
   return typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
 }
 
+/**
+ * Where a parsed message came from, for copying untouched bytes back out (set only when the head is
+ * ASCII, so string offsets are byte offsets). @internal
+ */
+export interface RawOrigin {
+  src: Buffer;
+  /** Offset of the start line in src. */
+  lineStart: number;
+  /** Length of the start line without CRLF when spelt exactly as the serializer writes it, else -1. */
+  lineLen: number;
+  /** Offset of the CRLF that ends the header section, or -1 (bare LF line ends, no empty line). */
+  emptyLine: number;
+  /** The body as parsed (a view into src at bodyStart). */
+  body: Buffer;
+  bodyStart: number;
+}
+
+function contactList(h: SipHeaders): NameAddr[] {
+  return parseNameAddrList(h.getAllByKey('contact'), 'SIP_ERR_BAD_CONTACT', true);
+}
+function routeList(h: SipHeaders): NameAddr[] {
+  return parseNameAddrList(h.getAllByKey('route'), 'SIP_ERR_BAD_NAME_ADDR');
+}
+function recordRouteList(h: SipHeaders): NameAddr[] {
+  return parseNameAddrList(h.getAllByKey('record-route'), 'SIP_ERR_BAD_NAME_ADDR');
+}
+
+/** Cached parsed view of header id, computed by parse on first use (and after the header changed). */
+function memoised<T>(h: SipHeaders, id: number, parse: (h: SipHeaders) => T): T {
+  const m = h.memo(id);
+  if (m !== UNSET) return m as T;
+  const v = parse(h);
+  h.setMemo(id, v);
+  return v;
+}
+
 abstract class SipMessageBase {
   headers: SipHeaders;
   body: Buffer;
+  #origin: RawOrigin | undefined;
 
   constructor(headers: SipHeaders, body: Buffer) {
     this.headers = headers;
     this.body = body;
+    this.#origin = undefined;
+  }
+
+  protected get origin(): RawOrigin | undefined {
+    return this.#origin;
+  }
+
+  protected set origin(o: RawOrigin | undefined) {
+    this.#origin = o;
   }
 
   get callId(): string {
-    const v = this.headers.get('call-id');
+    const v = this.headers.getByKey('call-id');
     if (v === undefined) throw missing('Call-ID');
     return v;
   }
 
   get cseq(): CSeq {
-    return this.headers.parsed('cseq', (h) => {
-      const v = h.get('cseq');
-      if (v === undefined) throw missing('CSeq');
-      return parseCSeq(v);
-    });
+    const h = this.headers;
+    const m = h.memo(H_CSEQ);
+    if (m !== UNSET) return m as CSeq;
+    const v = h.getByKey('cseq');
+    if (v === undefined) throw missing('CSeq');
+    const c = parseCSeq(v);
+    h.setMemo(H_CSEQ, c);
+    return c;
   }
 
   get from(): NameAddr {
-    return this.headers.parsed('from', (h) => {
-      const v = h.get('from');
-      if (v === undefined) throw missing('From');
-      return parseNameAddr(v, 'SIP_ERR_BAD_FROM');
-    });
+    const h = this.headers;
+    const m = h.memo(H_FROM);
+    if (m !== UNSET) return m as NameAddr;
+    const v = h.getByKey('from');
+    if (v === undefined) throw missing('From');
+    const a = parseNameAddr(v, 'SIP_ERR_BAD_FROM');
+    h.setMemo(H_FROM, a);
+    return a;
   }
 
   get to(): NameAddr {
-    return this.headers.parsed('to', (h) => {
-      const v = h.get('to');
-      if (v === undefined) throw missing('To');
-      return parseNameAddr(v, 'SIP_ERR_BAD_TO');
-    });
+    const h = this.headers;
+    const m = h.memo(H_TO);
+    if (m !== UNSET) return m as NameAddr;
+    const v = h.getByKey('to');
+    if (v === undefined) throw missing('To');
+    const a = parseNameAddr(v, 'SIP_ERR_BAD_TO');
+    h.setMemo(H_TO, a);
+    return a;
   }
 
   /** All Via values, top first. */
   get via(): Via[] {
-    return this.headers.parsed('via', (h) => parseViaList(h.getAll('via')));
+    const h = this.headers;
+    const m = h.memo(H_VIA);
+    if (m !== UNSET) return m as Via[];
+    const v = parseViaList(h.getAllByKey('via'));
+    h.setMemo(H_VIA, v);
+    return v;
   }
 
   get topVia(): Via {
@@ -81,57 +142,88 @@ abstract class SipMessageBase {
   }
 
   get maxForwards(): number | undefined {
-    return this.headers.parsed('max-forwards', (h) => {
-      const v = h.get('max-forwards');
-      // RFC 3261 §20.22: 0-255 (RFC 4475 scalar02: larger values are errors)
-      return v === undefined ? undefined : parseScalar(v, 255, 'SIP_ERR_BAD_MAX_FORWARDS');
-    });
+    const h = this.headers;
+    const m = h.memo(H_MAX_FORWARDS);
+    if (m !== UNSET) return m as number | undefined;
+    const v = h.getByKey('max-forwards');
+    // RFC 3261 §20.22: 0-255 (RFC 4475 scalar02: larger values are errors)
+    const n = v === undefined ? undefined : parseScalar(v, 255, 'SIP_ERR_BAD_MAX_FORWARDS');
+    h.setMemo(H_MAX_FORWARDS, n);
+    return n;
   }
 
   /** Content-Length as received (parsed messages) or the body length. */
   get contentLength(): number {
-    const v = this.headers.get('content-length');
+    const v = this.headers.getByKey('content-length');
     if (v === undefined) return this.body.length;
     return parseScalar(v, 0x7fffffff, 'SIP_ERR_BAD_CONTENT_LENGTH');
   }
 
   get contentType(): string | undefined {
-    return this.headers.get('content-type');
+    return this.headers.getByKey('content-type');
   }
 
   /** Contact values; `Contact: *` gives one entry with `star: true` and uri STAR_URI. */
   contacts(): NameAddr[] {
-    return this.headers.parsed('contact', (h) => parseNameAddrList(h.getAll('contact'), 'SIP_ERR_BAD_CONTACT', true));
+    return memoised(this.headers, H_CONTACT, contactList);
   }
 
   routes(): NameAddr[] {
-    return this.headers.parsed('route', (h) => parseNameAddrList(h.getAll('route'), 'SIP_ERR_BAD_NAME_ADDR'));
+    return memoised(this.headers, H_ROUTE, routeList);
   }
 
   recordRoutes(): NameAddr[] {
-    return this.headers.parsed('record-route', (h) => parseNameAddrList(h.getAll('record-route'), 'SIP_ERR_BAD_NAME_ADDR'));
+    return memoised(this.headers, H_RECORD_ROUTE, recordRouteList);
   }
 
   protected abstract startLine(): string;
 
-  /** Serialises the message; Content-Length is recomputed from the body (kept at its position). */
+  /** True when the start line would be written exactly as received. */
+  protected abstract startLineUnchanged(): boolean;
+
+  /**
+   * Serialises the message; Content-Length is recomputed from the body (kept at its position). Lines
+   * that are unchanged since parsing (and were spelt canonically) are copied from the received bytes,
+   * so an unmodified message costs one copy. Always returns a fresh Buffer.
+   */
   toBuffer(): Buffer {
     const h = this.headers;
-    let s = `${this.startLine()}\r\n`;
+    const body = this.body;
+    const o = this.#origin;
+    const raw = o !== undefined && h.source() === o.src ? o : undefined;
+    const out = new ByteParts(raw?.src);
+    if (raw !== undefined && raw.lineLen >= 0 && this.startLineUnchanged()) {
+      out.range(raw.lineStart, raw.lineStart + raw.lineLen + 2);
+    } else {
+      out.string(`${this.startLine()}\r\n`);
+    }
     let cl = false;
     const n = h.size;
     for (let i = 0; i < n; i++) {
+      const span = raw === undefined ? -1 : h.spanAt(i);
       if (h.keyAt(i) === 'content-length') {
-        if (!cl) s += `${h.nameAt(i)}: ${this.body.length}\r\n`;
+        if (cl) continue;
         cl = true;
+        const value = h.valueAt(i);
+        if (span >= 0 && value === String(body.length)) {
+          out.range(span, span + h.nameAt(i).length + value.length + 4);
+        } else {
+          out.string(`${h.nameAt(i)}: ${body.length}\r\n`);
+        }
+      } else if (span >= 0) {
+        out.range(span, span + h.nameAt(i).length + h.valueAt(i).length + 4);
       } else {
-        s += `${h.nameAt(i)}: ${h.valueAt(i)}\r\n`;
+        out.string(`${h.nameAt(i)}: ${h.valueAt(i)}\r\n`);
       }
     }
-    if (!cl) s += `Content-Length: ${this.body.length}\r\n`;
-    s += '\r\n';
-    const head = Buffer.from(s, 'utf8');
-    return this.body.length === 0 ? head : Buffer.concat([head, this.body], head.length + this.body.length);
+    if (!cl) out.string(`Content-Length: ${body.length}\r\n`);
+    if (raw === undefined || raw.emptyLine < 0 || !out.extend(raw.emptyLine, raw.emptyLine + 2)) out.string('\r\n');
+    if (raw !== undefined && body === raw.body && body.length > 0) {
+      if (!out.extend(raw.bodyStart, raw.bodyStart + body.length)) out.buffer(body);
+    } else {
+      out.buffer(body);
+    }
+    return out.toBuffer();
   }
 
   toString(): string {
@@ -139,23 +231,41 @@ abstract class SipMessageBase {
   }
 }
 
+/** Placeholder passed to the constructor by fromParsed; the real URI is built on first read. */
+const PENDING_URI: SipUri = Object.freeze({ scheme: '', host: '', params: new Map(), headers: new Map() }) as SipUri;
+
 export class SipRequest extends SipMessageBase {
   readonly isRequest = true as const;
   method: string;
-  #uri: SipUri;
+  #uri: SipUri | undefined;
   #uriRaw: string | undefined;
   #uriRawFormatted: string | undefined;
+  #origMethod: string | undefined;
 
   constructor(method: string, uri: SipUri, headers: SipHeaders, body: Buffer, uriRaw?: string) {
     super(headers, body);
     this.method = method;
     this.#uri = uri;
     this.#uriRaw = uriRaw;
+    this.#uriRawFormatted = undefined;
+    this.#origMethod = undefined;
+  }
+
+  /**
+   * Parser fast path: the Request-URI text was validated (scanUri) and is parsed when first read.
+   * @internal
+   */
+  static fromParsed(method: string, uriRaw: string, headers: SipHeaders, body: Buffer, origin: RawOrigin | undefined): SipRequest {
+    const r = new SipRequest(method, PENDING_URI, headers, body, uriRaw);
+    r.#uri = undefined;
+    r.#origMethod = method;
+    r.origin = origin;
+    return r;
   }
 
   /** Request-URI (parsed). Mutating it in place is allowed: the serializer notices. */
   get uri(): SipUri {
-    return this.#uri;
+    return (this.#uri ??= parseUri(this.#uriRaw as string));
   }
 
   set uri(u: SipUri) {
@@ -166,7 +276,8 @@ export class SipRequest extends SipMessageBase {
   /** The Request-URI text as it will be serialised (raw when unchanged since parsing). */
   get uriText(): string {
     const raw = this.#uriRaw;
-    if (raw === undefined) return formatUri(this.#uri);
+    if (raw === undefined) return formatUri(this.#uri as SipUri);
+    if (this.#uri === undefined) return raw; // never read, so never changed
     // Keep the received spelling (escapes, case) unless the parsed URI was changed in place.
     this.#uriRawFormatted ??= formatUri(parseUri(raw));
     const now = formatUri(this.#uri);
@@ -177,8 +288,16 @@ export class SipRequest extends SipMessageBase {
     return `${this.method} ${this.uriText} SIP/2.0`;
   }
 
+  protected startLineUnchanged(): boolean {
+    const raw = this.#uriRaw;
+    return this.method === this.#origMethod && raw !== undefined && this.uriText === raw;
+  }
+
   clone(): this {
-    const c = new SipRequest(this.method, cloneUri(this.#uri), this.headers.clone(), this.body, this.#uriRaw);
+    const c = new SipRequest(this.method, PENDING_URI, this.headers.clone(), this.body, this.#uriRaw);
+    c.#uri = this.#uri === undefined ? undefined : cloneUri(this.#uri);
+    c.#origMethod = this.#origMethod;
+    c.origin = this.origin;
     return c as this;
   }
 }
@@ -187,6 +306,8 @@ export class SipResponse extends SipMessageBase {
   readonly isRequest = false as const;
   status: number;
   reason: string;
+  #origStatus = 0;
+  #origReason: string | undefined;
 
   constructor(status: number, reason: string, headers: SipHeaders, body: Buffer) {
     super(headers, body);
@@ -194,12 +315,29 @@ export class SipResponse extends SipMessageBase {
     this.reason = reason;
   }
 
+  /** Parser fast path. @internal */
+  static fromParsed(status: number, reason: string, headers: SipHeaders, body: Buffer, origin: RawOrigin | undefined): SipResponse {
+    const r = new SipResponse(status, reason, headers, body);
+    r.#origStatus = status;
+    r.#origReason = reason;
+    r.origin = origin;
+    return r;
+  }
+
   protected startLine(): string {
     return `SIP/2.0 ${this.status} ${this.reason}`;
   }
 
+  protected startLineUnchanged(): boolean {
+    return this.status === this.#origStatus && this.reason === this.#origReason;
+  }
+
   clone(): this {
-    return new SipResponse(this.status, this.reason, this.headers.clone(), this.body) as this;
+    const c = new SipResponse(this.status, this.reason, this.headers.clone(), this.body);
+    c.#origStatus = this.#origStatus;
+    c.#origReason = this.#origReason;
+    c.origin = this.origin;
+    return c as this;
   }
 }
 

@@ -1,14 +1,22 @@
-// Datagram/complete-message parser. One pass over the head to find line boundaries and name colons
-// (native indexOf over a one-byte string, slices not copies); header values stay raw strings and are
-// parsed lazily, except those needed to route and frame (Via, CSeq, Call-ID, From, To, Max-Forwards,
-// Content-Length, Contact, Date), which are validated here (RFC 4475 §3.1.2 says which faults to catch).
+// Datagram/complete-message parser. One pass over the head finds line boundaries and name colons
+// (native indexOf over a one-byte string, slices not copies); header names are recognised by a
+// case-folded hash without making a string for the usual spellings. Values stay raw strings and are
+// parsed lazily. What is needed to route and frame (Via, CSeq, Call-ID, From, To, Max-Forwards,
+// Content-Length, Contact, Date, Request-URI) is validated here, as RFC 4475 §3.1.2 asks, by scans that
+// accept exactly what the object parsers accept but build nothing; the objects are built when read.
+import { isAscii } from 'node:buffer';
 import { SipParseError } from './errors.ts';
-import { parseUint } from './headers/cseq.ts';
-import { headerKey } from './headers/names.ts';
+import { parseCSeq, parseScalar, parseUint } from './headers/cseq.ts';
+import { checkNameAddr, checkNameAddrList } from './headers/name-addr.ts';
+import {
+  headerKey, lookupName, H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_COUNT, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS,
+  H_TO, H_VIA, type KnownName,
+} from './headers/names.ts';
 import { TOKEN } from './headers/scan.ts';
+import { checkRequestUri, isVersion20Exact, methodName, parseRequestLine, parseStatusLine } from './headers/start-line.ts';
 import { SipHeaders } from './headers/sip-headers.ts';
-import { SipRequest, SipResponse, type SipMessage } from './message.ts';
-import { parseUri, type SipUri } from './uri.ts';
+import { checkVia, checkViaField } from './headers/via.ts';
+import { SipRequest, SipResponse, type RawOrigin, type SipMessage } from './message.ts';
 
 export interface ParserLimits {
   maxMessageBytes: number;
@@ -24,19 +32,25 @@ export const DEFAULT_LIMITS: Readonly<ParserLimits> = Object.freeze({
   maxHeaders: 256,
   maxHeaderBytes: 16384,
 });
-const DEFAULT_SCHEMES: readonly string[] = ['sip', 'sips', 'tel', 'urn'];
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
 const DATE_RE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
-
-function isTokenRange(s: string, from: number, to: number): boolean {
-  if (to <= from) return false;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || TOKEN[c] !== 1) return false;
-  }
-  return true;
-}
+const EMPTY = Buffer.alloc(0);
+// Per-parse scratch state (parsing is synchronous): field count and first index per H_* header.
+const counts = new Int32Array(H_COUNT);
+const firsts = new Int32Array(H_COUNT);
+const exact = { value: false };
+// Fields are collected in reused scratch arrays (in-bounds stores, no growth) and copied out once.
+const scratchNames: string[] = new Array<string>(64).fill('');
+const scratchKeys: string[] = new Array<string>(64).fill('');
+const scratchValues: string[] = new Array<string>(64).fill('');
+const scratchSpans: number[] = new Array<number>(64).fill(0);
+// Where each value sits in the head string (start -1: unfolded, only the value string has it). The
+// checks scan the flat head rather than the sliced value strings, which is cheaper per character.
+const scratchVs: number[] = new Array<number>(64).fill(0);
+const scratchVe: number[] = new Array<number>(64).fill(0);
+let curHead = '';
+let curAscii = false;
 
 /** Parses one complete message (a UDP datagram or a frame cut by StreamFramer). Throws SipParseError. */
 export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS): SipMessage {
@@ -49,29 +63,47 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
 
   let headEnd = buf.indexOf(CRLFCRLF, start);
   let bodyStart: number;
-  if (headEnd >= 0) bodyStart = headEnd + 4;
+  const crlfHead = headEnd >= 0;
+  if (crlfHead) bodyStart = headEnd + 4;
   else {
     headEnd = buf.indexOf(LFLF, start); // bare-LF line ends (lenient)
     if (headEnd >= 0) bodyStart = headEnd + 2;
     else bodyStart = headEnd = len; // no empty line: header section only
   }
-  const head = buf.toString('utf8', start, headEnd);
+  // An ASCII head decodes 1:1 (offsets in the string are offsets in buf), so untouched lines can be
+  // copied back on serialisation.
+  const ascii = isAscii(buf) || isAscii(buf.subarray(start, headEnd));
+  const head = buf.toString(ascii ? 'latin1' : 'utf8', start, headEnd);
   const hl = head.length;
 
   let nl = head.indexOf('\n');
   if (nl < 0) nl = hl;
-  const startLine = head.slice(0, nl > 0 && head.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
-  const isResponse = startLine.length > 4 && startLine.slice(0, 4).toUpperCase() === 'SIP/';
+  const sle = nl > 0 && head.charCodeAt(nl - 1) === 13 ? nl - 1 : nl; // start line end
+  const isResponse = sle > 4 && (head.charCodeAt(0) | 0x20) === 115 && (head.charCodeAt(1) | 0x20) === 105 &&
+    (head.charCodeAt(2) | 0x20) === 112 && head.charCodeAt(3) === 47;
 
   // Start line first: it decides whether a fault can be answered.
   let method = '';
-  let uriStr = '';
+  let uriStart = 0;
+  let uriEnd = 0;
   let status = 0;
   let reason = '';
+  let canonicalStart = false; // start line spelt exactly as the serializer writes it
   let startErr: SipParseError | undefined;
   try {
-    if (isResponse) ({ status, reason } = parseStatusLine(startLine));
-    else ({ method, uriStr } = parseRequestLine(startLine));
+    if (isResponse) {
+      const sp2 = parseStatusLine(head, sle);
+      status = parseUint(head.slice(sp2 - 3, sp2), 699);
+      reason = sp2 < sle ? head.slice(sp2 + 1, sle) : '';
+      canonicalStart = sp2 < sle && isVersion20Exact(head, 0) && head.charCodeAt(7) === 32;
+    } else {
+      const sp1 = head.indexOf(' ');
+      const sp2 = parseRequestLine(head, sp1, sle);
+      method = methodName(head, 0, sp1);
+      uriStart = sp1 + 1;
+      uriEnd = sp2;
+      canonicalStart = sp2 + 8 === sle && isVersion20Exact(head, sp2 + 1);
+    }
   } catch (e) {
     if (!(e instanceof SipParseError) || isResponse || e.status === 0) {
       if (e instanceof SipParseError) e.status = 0;
@@ -79,12 +111,17 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
     }
     // The method is readable: read the header fields too so the fault can be answered.
     startErr = e;
-    method = startLine.slice(0, startLine.indexOf(' '));
+    const sp = head.indexOf(' ');
+    method = head.slice(0, sp >= 0 && sp < sle ? sp : sle);
   }
+  canonicalStart &&= ascii && (nl < hl ? sle === nl - 1 : sle === nl && crlfHead);
 
-  const names: string[] = [];
-  const keys: string[] = [];
-  const values: string[] = [];
+  const names = scratchNames;
+  const keys = scratchKeys;
+  const values = scratchValues;
+  const spans = scratchSpans;
+  let n = 0; // fields so far
+  for (let k = 0; k < H_COUNT; k++) counts[k] = 0;
   let p = nl + 1;
   let partial: SipParseError['partial'];
   try {
@@ -92,7 +129,12 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
       let e = head.indexOf('\n', p);
       if (e < 0) e = hl;
       const next = e + 1;
-      if (e > p && head.charCodeAt(e - 1) === 13) e--;
+      // the line's own CRLF: before its LF, or the first half of the head's CRLFCRLF for the last line
+      let crlf: boolean;
+      if (e > p && head.charCodeAt(e - 1) === 13) {
+        e--;
+        crlf = next <= hl;
+      } else crlf = next > hl && crlfHead;
       if (e === p) {
         p = next;
         continue;
@@ -100,43 +142,84 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
       const c = head.charCodeAt(p);
       if (c === 32 || c === 9) {
         // RFC 3261 §7.3.1: LWS (CRLF + SP/HT) continues the previous field; unfold to one SP
-        const last = values.length - 1;
+        const last = n - 1;
         if (last < 0) throw new SipParseError('SIP_ERR_BAD_HEADER', 'continuation line before any header');
         const more = head.slice(p, e).trim();
         const v = values[last] as string;
         values[last] = more.length === 0 ? v : v.length === 0 ? more : `${v} ${more}`;
+        spans[last] = -1;
+        scratchVs[last] = -1;
         if ((names[last] as string).length + (values[last] as string).length + 2 > limits.maxHeaderBytes) {
           throw new SipParseError('SIP_ERR_HEADER_TOO_LONG', names[last]);
         }
       } else {
         if (e - p > limits.maxHeaderBytes) throw new SipParseError('SIP_ERR_HEADER_TOO_LONG', head.slice(p, Math.min(e, p + 32)));
-        const colon = head.indexOf(':', p);
-        if (colon < 0 || colon > e) throw new SipParseError('SIP_ERR_BAD_HEADER', 'header line without colon');
-        let ne = colon;
-        while (ne > p && (head.charCodeAt(ne - 1) === 32 || head.charCodeAt(ne - 1) === 9)) ne--;
-        if (!isTokenRange(head, p, ne)) throw new SipParseError('SIP_ERR_BAD_HEADER', 'bad header name');
+        // field-name = token, hashed case-folded on the way (RFC 3261 §7.3.1: names are case-insensitive)
+        let i = p;
+        let h = 0;
+        while (i < e) {
+          const d = head.charCodeAt(i);
+          if (d >= 128 || TOKEN[d] !== 1) break;
+          h = (Math.imul(h, 31) + (d | 0x20)) | 0;
+          i++;
+        }
+        const ne = i;
+        while (i < e && (head.charCodeAt(i) === 32 || head.charCodeAt(i) === 9)) i++;
+        if (ne === p || i >= e || head.charCodeAt(i) !== 58) throw badHeaderLine(head, p, e);
+        const colon = i;
         let vs = colon + 1;
         while (vs < e && (head.charCodeAt(vs) === 32 || head.charCodeAt(vs) === 9 || head.charCodeAt(vs) === 13)) vs++;
         let ve = e;
         while (ve > vs && (head.charCodeAt(ve - 1) === 32 || head.charCodeAt(ve - 1) === 9 || head.charCodeAt(ve - 1) === 13)) ve--;
-        const name = head.slice(p, ne);
-        names.push(name);
-        keys.push(headerKey(name));
-        values.push(head.slice(vs, ve));
-        if (names.length > limits.maxHeaders) throw new SipParseError('SIP_ERR_TOO_MANY_HEADERS', `${names.length}`);
+        if (n >= limits.maxHeaders) throw new SipParseError('SIP_ERR_TOO_MANY_HEADERS', `${n + 1}`);
+        if (n >= names.length) {
+          names.push('');
+          keys.push('');
+          values.push('');
+          spans.push(0);
+          scratchVs.push(0);
+          scratchVe.push(0);
+        }
+        const known: KnownName | undefined = lookupName(head, p, ne, h, exact);
+        if (known !== undefined) {
+          names[n] = exact.value ? known.name : head.slice(p, ne);
+          keys[n] = known.key;
+          const id = known.id;
+          if (id !== 0) {
+            const k = counts[id] as number;
+            counts[id] = k + 1;
+            if (k === 0) firsts[id] = n;
+          }
+        } else {
+          const name = head.slice(p, ne);
+          names[n] = name;
+          keys[n] = headerKey(name);
+        }
+        values[n] = head.slice(vs, ve);
+        scratchVs[n] = vs;
+        scratchVe[n] = ve;
+        // `Name: value CRLF` exactly: the serializer would write the same bytes
+        spans[n] = ascii && crlf && ne === colon && vs === colon + 2 && head.charCodeAt(colon + 1) === 32 && ve === e ? start + p : -1;
+        n++;
       }
       p = next;
     }
-    const headers = SipHeaders.fromParsed(names, keys, values);
+    const headers = SipHeaders.fromParsed(names.slice(0, n), keys.slice(0, n), values.slice(0, n), ascii ? buf : undefined,
+      ascii ? spans.slice(0, n) : undefined);
     if (!isResponse) partial = { method, headers };
     if (startErr) throw startErr;
 
-    let msg: SipMessage;
-    if (isResponse) msg = new SipResponse(status, reason, headers, EMPTY);
-    else msg = new SipRequest(method, parseRequestUri(uriStr, limits), headers, EMPTY, uriStr);
-    validate(msg, headers);
-    msg.body = frameBody(buf, bodyStart, headers);
-    return msg;
+    if (!isResponse) checkRequestUri(head, uriStart, uriEnd, limits.allowedSchemes);
+    curHead = head;
+    curAscii = ascii;
+    validate(headers, values, keys, isResponse ? undefined : method);
+    curHead = '';
+    const body = frameBody(buf, bodyStart, values);
+    const origin: RawOrigin | undefined = ascii
+      ? { src: buf, lineStart: start, lineLen: canonicalStart ? sle : -1, emptyLine: crlfHead ? headEnd + 2 : -1, body, bodyStart }
+      : undefined;
+    if (isResponse) return SipResponse.fromParsed(status, reason, headers, body, origin);
+    return SipRequest.fromParsed(method, head.slice(uriStart, uriEnd), headers, body, origin);
   } catch (e) {
     if (e instanceof SipParseError) {
       if (isResponse) e.status = 0; // RFC 4475 §3.1.2.5: a malformed response is dropped
@@ -147,109 +230,113 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-
-function parseStatusLine(line: string): { status: number; reason: string } {
-  // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
-  const sp1 = line.indexOf(' ');
-  if (sp1 < 0) throw new SipParseError('SIP_ERR_BAD_STATUS_LINE', 'no status code');
-  if (line.slice(0, sp1).toUpperCase() !== 'SIP/2.0') throw new SipParseError('SIP_ERR_BAD_VERSION', line.slice(0, sp1));
-  let sp2 = line.indexOf(' ', sp1 + 1);
-  if (sp2 < 0) sp2 = line.length; // RFC 4475 §3.1.1.13 noreason: tolerate a missing SP too
-  const status = parseUint(line.slice(sp1 + 1, sp2), 699);
-  if (sp2 - sp1 !== 4 || status < 100) throw new SipParseError('SIP_ERR_BAD_STATUS_CODE', line.slice(sp1 + 1, Math.min(sp2, sp1 + 16)));
-  return { status, reason: line.slice(sp2 + 1) };
+/** The error for a header line whose name or colon is wrong. */
+function badHeaderLine(head: string, p: number, e: number): SipParseError {
+  const colon = head.indexOf(':', p);
+  if (colon < 0 || colon > e) return new SipParseError('SIP_ERR_BAD_HEADER', 'header line without colon');
+  return new SipParseError('SIP_ERR_BAD_HEADER', 'bad header name');
 }
 
-function parseRequestLine(line: string): { method: string; uriStr: string } {
-  // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1): exactly single SPs
-  // (RFC 4475 §3.1.2.9 lwsstart, §3.1.2.10 trws, §3.1.2.8 lwsruri).
-  const sp1 = line.indexOf(' ');
-  if (sp1 <= 0) throw new SipParseError('SIP_ERR_BAD_START_LINE', 'no Request-URI', { status: 0 });
-  const method = line.slice(0, sp1);
-  if (!isTokenRange(line, 0, sp1)) throw new SipParseError('SIP_ERR_BAD_METHOD', undefined, { status: 0 });
-  const sp2 = line.indexOf(' ', sp1 + 1);
-  if (sp2 < 0) throw new SipParseError('SIP_ERR_BAD_START_LINE', 'no SIP-Version');
-  const uriStr = line.slice(sp1 + 1, sp2);
-  const version = line.slice(sp2 + 1);
-  if (uriStr.length === 0) throw new SipParseError('SIP_ERR_BAD_START_LINE', 'extra SP before Request-URI');
-  if (version.indexOf(' ') >= 0 || version.indexOf('\t') >= 0) {
-    // either LWS inside the Request-URI or trailing SP after the version
-    throw new SipParseError('SIP_ERR_BAD_START_LINE', 'extra SP in Request-Line');
-  }
-  const v = version.toUpperCase();
-  if (v !== 'SIP/2.0') {
-    if (/^SIP\/\d+\.\d+$/.test(v)) throw new SipParseError('SIP_ERR_BAD_VERSION', version);
-    throw new SipParseError('SIP_ERR_BAD_START_LINE', 'bad SIP-Version');
-  }
-  return { method, uriStr };
-}
-
-function parseRequestUri(s: string, limits: ParserLimits): SipUri {
-  if (s.charCodeAt(0) === 60) throw new SipParseError('SIP_ERR_BAD_REQUEST_URI', 'Request-URI enclosed in <>');
-  let uri: SipUri;
-  try {
-    uri = parseUri(s);
-  } catch (e) {
-    if (e instanceof SipParseError) throw new SipParseError('SIP_ERR_BAD_REQUEST_URI', e.message);
-    throw e;
-  }
-  const schemes = limits.allowedSchemes ?? DEFAULT_SCHEMES;
-  if (!schemes.includes(uri.scheme)) throw new SipParseError('SIP_ERR_UNSUPPORTED_URI_SCHEME', uri.scheme);
-  // RFC 3261 §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11 escruri)
-  if (uri.headers.size > 0) throw new SipParseError('SIP_ERR_BAD_REQUEST_URI', 'headers in Request-URI');
-  return uri;
-}
-
-function single(h: SipHeaders, name: string): void {
-  const n = h.countFields(name);
+function single(id: number, name: string): number {
+  const n = counts[id] as number;
   if (n === 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', name, { reason: `Missing ${name}` });
   if (n > 1) throw new SipParseError('SIP_ERR_MULTIPLE_SINGLE_VALUE', name, { reason: `Multiple ${name} Values` });
+  return firsts[id] as number;
 }
 
-function validate(msg: SipMessage, h: SipHeaders): void {
-  if (!h.has('via')) throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Via', { reason: 'Missing Via' });
-  void msg.via;
-  single(h, 'CSeq');
-  const cseq = msg.cseq;
-  if (msg.isRequest && cseq.method !== msg.method) {
-    // RFC 4475 §3.1.2.17/18 mismatch01/02
-    throw new SipParseError('SIP_ERR_CSEQ_METHOD_MISMATCH', `${msg.method} vs ${cseq.method}`);
+/** Each field of header id in order. */
+function forEachField(id: number, keys: string[], values: string[], fn: (i: number, values: string[]) => void): void {
+  let left = counts[id] as number;
+  if (left === 0) return;
+  const key = keys[firsts[id] as number];
+  for (let i = firsts[id] as number; left > 0; i++) {
+    if (keys[i] === key) {
+      fn(i, values);
+      left--;
+    }
   }
-  single(h, 'Call-ID');
-  const callId = msg.callId;
+}
+
+/** Field i's value range in the head when it can stand for the value string (ASCII, not folded). */
+function inHead(i: number): boolean {
+  return curAscii && (scratchVs[i] as number) >= 0;
+}
+
+function checkNameAddrAt(i: number, values: string[], code: 'SIP_ERR_BAD_FROM' | 'SIP_ERR_BAD_TO'): void {
+  if (inHead(i)) checkNameAddr(curHead, scratchVs[i] as number, scratchVe[i] as number, code);
+  else {
+    const v = values[i] as string;
+    checkNameAddr(v, 0, v.length, code);
+  }
+}
+
+function checkViaAt(i: number, values: string[]): void {
+  const v = values[i] as string;
+  if (inHead(i) && v.indexOf(',') < 0) checkVia(curHead, scratchVs[i] as number, scratchVe[i] as number);
+  else checkViaField(v);
+}
+
+function isAsciiSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function validate(h: SipHeaders, values: string[], keys: string[], method: string | undefined): void {
+  if (counts[H_VIA] === 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Via', { reason: 'Missing Via' });
+  forEachField(H_VIA, keys, values, checkViaAt);
+  const cseq = parseCSeq(values[single(H_CSEQ, 'CSeq')] as string);
+  if (method !== undefined && cseq.method !== method) {
+    // RFC 4475 §3.1.2.17/18 mismatch01/02
+    throw new SipParseError('SIP_ERR_CSEQ_METHOD_MISMATCH', `${method} vs ${cseq.method}`);
+  }
+  if (method !== undefined) cseq.method = method; // same text: share the string
+  h.setMemo(H_CSEQ, cseq);
+  const callId = values[single(H_CALL_ID, 'Call-ID')] as string;
   for (let i = 0; i < callId.length; i++) {
     const c = callId.charCodeAt(i);
     if (c <= 32 || c === 127) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'whitespace in Call-ID');
   }
   if (callId.length === 0) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'empty');
-  single(h, 'From');
-  void msg.from;
-  single(h, 'To');
-  void msg.to;
-  if (h.countFields('max-forwards') > 1) throw new SipParseError('SIP_ERR_MULTIPLE_SINGLE_VALUE', 'Max-Forwards', { reason: 'Multiple Max-Forwards Values' });
-  void msg.maxForwards;
-  const cl = h.countFields('content-length');
-  if (cl > 1 || (cl === 1 && (h.get('content-length') as string).indexOf(',') >= 0)) {
+  checkNameAddrAt(single(H_FROM, 'From'), values, 'SIP_ERR_BAD_FROM');
+  checkNameAddrAt(single(H_TO, 'To'), values, 'SIP_ERR_BAD_TO');
+  const mf = counts[H_MAX_FORWARDS] as number;
+  if (mf > 1) throw new SipParseError('SIP_ERR_MULTIPLE_SINGLE_VALUE', 'Max-Forwards', { reason: 'Multiple Max-Forwards Values' });
+  // RFC 3261 §20.22: 0-255 (RFC 4475 scalar02: larger values are errors)
+  h.setMemo(H_MAX_FORWARDS, mf === 0 ? undefined : parseScalar(values[firsts[H_MAX_FORWARDS] as number] as string, 255, 'SIP_ERR_BAD_MAX_FORWARDS'));
+  const cl = counts[H_CONTENT_LENGTH] as number;
+  if (cl > 1 || (cl === 1 && (values[firsts[H_CONTENT_LENGTH] as number] as string).indexOf(',') >= 0)) {
     // RFC 4475 §3.3.9 mcl01
     throw new SipParseError('SIP_ERR_BAD_CONTENT_LENGTH', 'multiple values', { reason: 'Multiple Content-Length Values' });
   }
-  if (h.has('contact')) msg.contacts();
-  const date = h.get('date');
-  // RFC 3261 §20.17: SIP-date is rfc1123-date, always GMT (RFC 4475 §3.1.2.12 baddate)
-  if (date !== undefined && !DATE_RE.test(date)) throw new SipParseError('SIP_ERR_BAD_DATE', date.slice(0, 40));
+  forEachField(H_CONTACT, keys, values, checkContact);
+  if (counts[H_DATE] !== 0) {
+    const date = values[firsts[H_DATE] as number] as string;
+    // RFC 3261 §20.17: SIP-date is rfc1123-date, always GMT (RFC 4475 §3.1.2.12 baddate)
+    if (!DATE_RE.test(date)) throw new SipParseError('SIP_ERR_BAD_DATE', date.slice(0, 40));
+  }
 }
 
-function frameBody(buf: Buffer, bodyStart: number, h: SipHeaders): Buffer {
+function checkContact(i: number, values: string[]): void {
+  const v = values[i] as string;
+  if (inHead(i) && v.indexOf(',') < 0) {
+    // as checkNameAddrList: the trimmed value (String#trim strips only these in ASCII), if any
+    let a = scratchVs[i] as number;
+    let b = scratchVe[i] as number;
+    while (a < b && isAsciiSpace(curHead.charCodeAt(a))) a++;
+    while (b > a && isAsciiSpace(curHead.charCodeAt(b - 1))) b--;
+    if (a < b) checkNameAddr(curHead, a, b, 'SIP_ERR_BAD_CONTACT', true);
+  } else {
+    checkNameAddrList(v, 'SIP_ERR_BAD_CONTACT', true);
+  }
+}
+
+function frameBody(buf: Buffer, bodyStart: number, values: string[]): Buffer {
   const available = buf.length - bodyStart;
-  const v = h.get('content-length');
-  if (v === undefined) return buf.subarray(bodyStart); // RFC 3261 §18.3: optional on datagrams
-  let n = -1;
-  const t = v.trim();
-  n = parseUint(t, 0x7fffffff);
+  if (counts[H_CONTENT_LENGTH] === 0) return available > 0 ? buf.subarray(bodyStart) : EMPTY; // RFC 3261 §18.3: optional on datagrams
+  const t = (values[firsts[H_CONTENT_LENGTH] as number] as string).trim();
+  const n = parseUint(t, 0x7fffffff);
   if (n < 0) throw new SipParseError('SIP_ERR_BAD_CONTENT_LENGTH', JSON.stringify(t.slice(0, 16)));
   // RFC 3261 §18.3: fewer octets than Content-Length is an error (RFC 4475 clerr); extra octets
   // past Content-Length are discarded (RFC 4475 dblreq).
   if (n > available) throw new SipParseError('SIP_ERR_CONTENT_LENGTH_MISMATCH', `${n} > ${available}`, { reason: 'Content-Length Larger Than Message' });
-  return buf.subarray(bodyStart, bodyStart + n);
+  return n === 0 ? EMPTY : buf.subarray(bodyStart, bodyStart + n);
 }

@@ -1,8 +1,8 @@
 // name-addr / addr-spec values (From, To, Contact, Route, Record-Route, Refer-To, P-Asserted-Identity…).
 // RFC 3261 §20.10 (Contact: '<>' required when the URI has ',', '?' or ';'), §25.1 name-addr grammar.
 import { SipParseError, type SipErrorCode } from '../errors.ts';
-import { formatUri, parseUri, type SipUri } from '../uri.ts';
-import { endOfQuoted, formatParams, isToken, parseParams, quote, skipWs, splitTopLevel, unquote } from './scan.ts';
+import { formatUri, parseUriRange, scanUri, type SipUri } from '../uri.ts';
+import { endOfQuotedTo, formatParams, isToken, parseParams, quote, skipWsTo, splitTopLevel, TOKEN, unquote } from './scan.ts';
 
 export interface NameAddr {
   displayName?: string; // unquoted
@@ -16,9 +16,10 @@ export const STAR_URI: SipUri = Object.freeze({
   scheme: '*', host: '*', params: new Map(), headers: new Map(),
 }) as SipUri;
 
-function uriOrThrow(s: string, code: SipErrorCode): SipUri {
+function uriOrThrow(s: string, a: number, b: number, out: NameAddr | null, code: SipErrorCode): void {
   try {
-    return parseUri(s);
+    if (out === null) scanUri(s, a, b, null);
+    else out.uri = parseUriRange(s, a, b);
   } catch (e) {
     if (e instanceof SipParseError) throw new SipParseError(code, e.message);
     throw e;
@@ -27,53 +28,98 @@ function uriOrThrow(s: string, code: SipErrorCode): SipUri {
 
 /** Parses one name-addr / addr-spec with its header parameters. */
 export function parseNameAddr(s: string, code: SipErrorCode = 'SIP_ERR_BAD_NAME_ADDR', allowStar = false): NameAddr {
-  let i = skipWs(s, 0);
-  const n = s.length;
   const out: NameAddr = { uri: STAR_URI, params: new Map() };
+  scanNameAddr(s, 0, s.length, out, code, allowStar);
+  return out;
+}
+
+/** Checks one name-addr / addr-spec in s[a..b) like parseNameAddr does, building nothing. */
+export function checkNameAddr(s: string, a: number, b: number, code: SipErrorCode, allowStar = false): void {
+  scanNameAddr(s, a, b, null, code, allowStar);
+}
+
+/** RFC 3261 §25.1: display-name = *(token LWS) / quoted-string; returns end of the name-addr prefix. */
+function tokenDisplayName(s: string, i: number, p: number, out: NameAddr | null, code: SipErrorCode): void {
+  // Fast path: only token characters and SP/HT (the usual `Alice <sip:…>`).
+  let simple = true;
+  let pe = i;
+  for (let k = i; k < p; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 32 || c === 9) continue;
+    if (c >= 128 || TOKEN[c] !== 1) {
+      simple = false;
+      break;
+    }
+    pe = k + 1;
+  }
+  if (simple) {
+    if (out === null || pe === i) return;
+    const dn = s.slice(i, pe);
+    out.displayName = dn.indexOf('\t') < 0 && dn.indexOf('  ') < 0 ? dn : dn.split(/[ \t]+/).join(' ');
+    return;
+  }
+  const words = s.slice(i, p).trim().split(/[ \t]+/);
+  for (const w of words) {
+    if (!isToken(w)) throw new SipParseError(code, 'non-token characters in unquoted display name');
+  }
+  const dn = words.join(' ');
+  if (out !== null && dn.length > 0) out.displayName = dn;
+}
+
+/** name-addr / addr-spec in s[a..b); out === null only checks. */
+function scanNameAddr(s: string, a: number, b: number, out: NameAddr | null, code: SipErrorCode, allowStar: boolean): void {
+  let i = skipWsTo(s, a, b);
+  const n = b;
   if (i >= n) throw new SipParseError(code, 'empty value');
   const c = s.charCodeAt(i);
   if (c === 42 /* * */ && allowStar) {
-    out.star = true;
-    parseParams(s, skipWs(s, i + 1), out.params, code);
-    return out;
+    if (out !== null) out.star = true;
+    parseParams(s, skipWsTo(s, i + 1, n), out === null ? null : out.params, code, false, n);
+    return;
   }
   let lt = -1;
   if (c === 34 /* " */) {
-    const e = endOfQuoted(s, i);
+    const e = endOfQuotedTo(s, i, n);
     if (e < 0) throw new SipParseError('SIP_ERR_BAD_QUOTED_STRING', 'display name', { reason: 'Unterminated Quoted String' });
-    out.displayName = unquote(s.slice(i, e));
-    i = skipWs(s, e);
-    if (s.charCodeAt(i) !== 60) throw new SipParseError(code, "expected '<' after display name");
+    if (out !== null) out.displayName = unquote(s.slice(i, e));
+    i = skipWsTo(s, e, n);
+    if (i >= n || s.charCodeAt(i) !== 60) throw new SipParseError(code, "expected '<' after display name");
     lt = i;
   } else if (c === 60) {
     lt = i;
   } else {
-    // name-addr with a token display name, or addr-spec: a '<' preceded only by tokens and LWS
-    const p = s.indexOf('<', i);
-    if (p >= 0) {
-      const prefix = s.slice(i, p);
-      if (prefix.indexOf(':') < 0 && prefix.indexOf(';') < 0) {
-        // RFC 3261 §25.1: display-name = *(token LWS) / quoted-string
-        const words = prefix.trim().split(/[ \t]+/);
-        for (const w of words) {
-          if (!isToken(w)) throw new SipParseError(code, 'non-token characters in unquoted display name');
+    // name-addr with a token display name, or addr-spec: a '<' preceded only by tokens and LWS.
+    // Usual case first: `Alice <sip:…>`, found in one pass.
+    let k = i;
+    while (k < n) {
+      const d = s.charCodeAt(k);
+      if (d === 32 || d === 9 || (d < 128 && TOKEN[d] === 1)) k++;
+      else break;
+    }
+    if (k < n && s.charCodeAt(k) === 60) {
+      tokenDisplayName(s, i, k, out, code);
+      lt = k;
+    } else {
+      const p = s.indexOf('<', i);
+      if (p >= 0 && p < n) {
+        const colon = s.indexOf(':', i);
+        const semi = s.indexOf(';', i);
+        if ((colon < 0 || colon >= p) && (semi < 0 || semi >= p)) {
+          tokenDisplayName(s, i, p, out, code);
+          lt = p;
         }
-        const dn = words.join(' ');
-        if (dn.length > 0) out.displayName = dn;
-        lt = p;
       }
     }
   }
   if (lt >= 0) {
     const gt = s.indexOf('>', lt + 1);
-    if (gt < 0) throw new SipParseError(code, "missing '>'");
-    const inner = s.slice(lt + 1, gt);
-    if (inner.length === 0 || inner.charCodeAt(0) <= 32 || inner.charCodeAt(inner.length - 1) <= 32) {
+    if (gt < 0 || gt >= n) throw new SipParseError(code, "missing '>'");
+    if (gt === lt + 1 || s.charCodeAt(lt + 1) <= 32 || s.charCodeAt(gt - 1) <= 32) {
       throw new SipParseError(code, 'whitespace inside <addr-spec>');
     }
-    out.uri = uriOrThrow(inner, code);
-    parseParams(s, gt + 1, out.params, code);
-    return out;
+    uriOrThrow(s, lt + 1, gt, out, code);
+    parseParams(s, gt + 1, out === null ? null : out.params, code, false, n);
+    return;
   }
   // addr-spec: header parameters start at the first ';' (URI parameters would need <>)
   let e = i;
@@ -83,16 +129,33 @@ export function parseNameAddr(s: string, code: SipErrorCode = 'SIP_ERR_BAD_NAME_
     if (d === 44 || d === 63) throw new SipParseError(code, "URI with ',' or '?' must be enclosed in <>");
     e++;
   }
-  out.uri = uriOrThrow(s.slice(i, e), code);
-  parseParams(s, e, out.params, code);
-  return out;
+  uriOrThrow(s, i, e, out, code);
+  parseParams(s, e, out === null ? null : out.params, code, false, n);
 }
 
 /** Parses a comma-separated list of name-addr values (Contact, Route, Record-Route…). */
 export function parseNameAddrList(values: string[], code: SipErrorCode, allowStar = false): NameAddr[] {
   const out: NameAddr[] = [];
-  for (const v of values) for (const part of splitTopLevel(v)) out.push(parseNameAddr(part, code, allowStar));
+  for (const v of values) {
+    if (v.indexOf(',') < 0) {
+      // what splitTopLevel would give for a single element: the trimmed value, if any
+      const t = v.trim();
+      if (t.length > 0) out.push(parseNameAddr(t, code, allowStar));
+    } else {
+      for (const part of splitTopLevel(v)) out.push(parseNameAddr(part, code, allowStar));
+    }
+  }
   return out;
+}
+
+/** Checks a name-addr list field value like parseNameAddrList does, building nothing. */
+export function checkNameAddrList(v: string, code: SipErrorCode, allowStar = false): void {
+  if (v.indexOf(',') < 0) {
+    const t = v.trim();
+    if (t.length > 0) scanNameAddr(t, 0, t.length, null, code, allowStar);
+  } else {
+    for (const part of splitTopLevel(v)) scanNameAddr(part, 0, part.length, null, code, allowStar);
+  }
 }
 
 export function formatNameAddr(a: NameAddr): string {

@@ -32,7 +32,12 @@ export function isWsp(c: number): boolean {
 
 /** Index of the first non-whitespace char at or after i (header values are already unfolded). */
 export function skipWs(s: string, i: number): number {
-  while (i < s.length) {
+  return skipWsTo(s, i, s.length);
+}
+
+/** skipWs bounded by end. */
+export function skipWsTo(s: string, i: number, end: number): number {
+  while (i < end) {
     const c = s.charCodeAt(i);
     if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
     i++;
@@ -42,7 +47,12 @@ export function skipWs(s: string, i: number): number {
 
 /** Index just past the quoted-string starting at s[i] === '"'; -1 when unterminated. RFC 3261 §25.1 quoted-pair. */
 export function endOfQuoted(s: string, i: number): number {
-  for (let j = i + 1; j < s.length; j++) {
+  return endOfQuotedTo(s, i, s.length);
+}
+
+/** endOfQuoted bounded by end. */
+export function endOfQuotedTo(s: string, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
     const c = s.charCodeAt(j);
     if (c === 92 /* \ */) j++;
     else if (c === 34 /* " */) return j + 1;
@@ -91,20 +101,55 @@ export function splitTopLevel(s: string, sep = 44 /* , */): string[] {
 export type Params = Map<string, string | null>;
 
 /**
- * Parses `*( SEMI generic-param )` starting at s[i] (which must be ';' or end). Names are lower-cased;
- * values kept raw (quoted strings keep their quotes so they round-trip). Returns the index after the
- * list (end of string, or a top-level ',' when stopAtComma). RFC 3261 §25.1 generic-param.
+ * Set by parseParams when given a `watch` name (lower-case): -1 the parameter did not occur, 0 its last
+ * occurrence had no value, 1 it had one. Lets check-only scans (params === null) answer "is ;branch
+ * valued?" without building the Map. Parsing is synchronous, so module state is safe.
+ */
+export const paramWatch = { state: -1 };
+
+// Common parameter names (RFC 3261 §19.1.1, §20), shared instead of sliced and lower-cased each time.
+const PARAM_NAMES_BY_LEN: string[][] = [];
+for (const n of ['tag', 'branch', 'lr', 'rport', 'received', 'transport', 'expires', 'q', 'user', 'maddr', 'ttl',
+  'method', 'ob', 'reg-id', '+sip.instance']) {
+  while (PARAM_NAMES_BY_LEN.length <= n.length) PARAM_NAMES_BY_LEN.push([]);
+  (PARAM_NAMES_BY_LEN[n.length] as string[]).push(n);
+}
+
+/** Lower-cased parameter name s[from..to) (a shared constant for the common ones). */
+export function paramName(s: string, from: number, to: number): string {
+  const list = PARAM_NAMES_BY_LEN[to - from];
+  if (list !== undefined) for (const n of list) if (nameIs(s, from, to, n)) return n;
+  return s.slice(from, to).toLowerCase();
+}
+
+function nameIs(s: string, from: number, to: number, lower: string): boolean {
+  if (to - from !== lower.length) return false;
+  for (let k = 0; k < lower.length; k++) {
+    let c = s.charCodeAt(from + k);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lower.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/**
+ * Parses `*( SEMI generic-param )` in s[i..end) (s[i] must be ';' or the end). Names are lower-cased;
+ * values kept raw (quoted strings keep their quotes so they round-trip). With params === null the text
+ * is only checked (same acceptance, nothing allocated). Returns the index after the list (end, or a
+ * top-level ',' when stopAtComma). RFC 3261 §25.1 generic-param.
  */
 export function parseParams(
-  s: string, i: number, params: Params, code: SipErrorCode, stopAtComma = false,
+  s: string, i: number, params: Params | null, code: SipErrorCode, stopAtComma = false, end = s.length,
+  watch?: string,
 ): number {
-  const n = s.length;
-  i = skipWs(s, i);
+  const n = end;
+  if (watch !== undefined) paramWatch.state = -1;
+  i = skipWsTo(s, i, n);
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c === 44 && stopAtComma) return i;
     if (c !== 59 /* ; */) throw new SipParseError(code, `unexpected '${s[i]}' in parameters`);
-    i = skipWs(s, i + 1);
+    i = skipWsTo(s, i + 1, n);
     const ns = i;
     while (i < n) {
       const d = s.charCodeAt(i);
@@ -112,19 +157,20 @@ export function parseParams(
       i++;
     }
     if (i === ns) throw new SipParseError(code, 'empty parameter name');
-    const name = s.slice(ns, i).toLowerCase();
-    i = skipWs(s, i);
-    let value: string | null = null;
+    const ne = i;
+    i = skipWsTo(s, i, n);
+    let vs = -1;
+    let ve = -1;
     if (i < n && s.charCodeAt(i) === 61 /* = */) {
-      i = skipWs(s, i + 1);
-      const vs = i;
+      i = skipWsTo(s, i + 1, n);
+      vs = i;
       if (i < n && s.charCodeAt(i) === 34) {
-        const e = endOfQuoted(s, i);
-        if (e < 0) throw new SipParseError('SIP_ERR_BAD_QUOTED_STRING', `parameter ${name}`);
+        const e = endOfQuotedTo(s, i, n);
+        if (e < 0) throw new SipParseError('SIP_ERR_BAD_QUOTED_STRING', `parameter ${s.slice(ns, ne).toLowerCase()}`);
         i = e;
       } else if (i < n && s.charCodeAt(i) === 91 /* [ */) {
         const e = s.indexOf(']', i);
-        if (e < 0) throw new SipParseError(code, `unterminated IPv6 reference in ${name}`);
+        if (e < 0 || e >= n) throw new SipParseError(code, `unterminated IPv6 reference in ${s.slice(ns, ne).toLowerCase()}`);
         i = e + 1;
       } else {
         while (i < n) {
@@ -134,11 +180,12 @@ export function parseParams(
           else break;
         }
       }
-      if (i === vs) throw new SipParseError(code, `empty value for parameter ${name}`);
-      value = s.slice(vs, i);
-      i = skipWs(s, i);
+      if (i === vs) throw new SipParseError(code, `empty value for parameter ${s.slice(ns, ne).toLowerCase()}`);
+      ve = i;
+      i = skipWsTo(s, i, n);
     }
-    params.set(name, value);
+    if (params !== null) params.set(paramName(s, ns, ne), vs < 0 ? null : s.slice(vs, ve));
+    if (watch !== undefined && nameIs(s, ns, ne, watch)) paramWatch.state = vs < 0 ? 0 : 1;
   }
   return i;
 }

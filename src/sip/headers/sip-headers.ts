@@ -1,28 +1,47 @@
 // Ordered, raw-preserving header fields. Names and values are kept exactly as received (after line
 // unfolding, RFC 3261 §7.3.1); lookups use the canonical key (case-insensitive, compact forms folded).
 // Parsed views (Via list, CSeq, …) are cached per key and dropped when that key is changed.
-import { headerKey, isMultiValue } from './names.ts';
+// Fields that came from a parsed message remember where their line sits in the received bytes
+// (when it is spelt exactly `Name: value CRLF`), so the serializer can copy untouched lines.
+import { headerId, headerKey, H_COUNT, isMultiValue } from './names.ts';
 import { splitTopLevel } from './scan.ts';
+
+/** Marks an empty memo slot (undefined is a valid cached value, e.g. no Max-Forwards). */
+export const UNSET: unique symbol = Symbol('unset');
 
 export class SipHeaders {
   #names: string[];
   #keys: string[];
   #values: string[];
   #cache: Map<string, unknown> | undefined;
+  /** Cached parsed views of the H_* headers, by id. */
+  #memo: unknown[] | undefined;
+  /** Received bytes the spans point into. */
+  #src: Buffer | undefined;
+  /** Per field: offset of its line in #src when it can be copied as is, else -1. */
+  #spans: number[] | undefined;
 
   constructor(fields?: Iterable<[name: string, value: string]>) {
     this.#names = [];
     this.#keys = [];
     this.#values = [];
+    this.#cache = undefined;
+    this.#memo = undefined;
+    this.#src = undefined;
+    this.#spans = undefined;
     if (fields) for (const [n, v] of fields) this.append(n, v);
   }
 
   /** Parser fast path: adopts the arrays (no copies). @internal */
-  static fromParsed(names: string[], keys: string[], values: string[]): SipHeaders {
+  static fromParsed(names: string[], keys: string[], values: string[], src?: Buffer, spans?: number[]): SipHeaders {
     const h = new SipHeaders();
     h.#names = names;
     h.#keys = keys;
     h.#values = values;
+    if (src !== undefined && spans !== undefined) {
+      h.#src = src;
+      h.#spans = spans;
+    }
     return h;
   }
 
@@ -32,7 +51,11 @@ export class SipHeaders {
 
   /** First field value, raw. */
   get(name: string): string | undefined {
-    const key = headerKey(name);
+    return this.getByKey(headerKey(name));
+  }
+
+  /** get() by canonical key. @internal */
+  getByKey(key: string): string | undefined {
     const keys = this.#keys;
     for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.#values[i];
     return undefined;
@@ -40,7 +63,11 @@ export class SipHeaders {
 
   /** Every value; multi-value headers (Via, Contact, Route, …) split on top-level commas. */
   getAll(name: string): string[] {
-    const key = headerKey(name);
+    return this.getAllByKey(headerKey(name));
+  }
+
+  /** getAll() by canonical key. @internal */
+  getAllByKey(key: string): string[] {
     const multi = isMultiValue(key);
     const out: string[] = [];
     const keys = this.#keys;
@@ -75,7 +102,8 @@ export class SipHeaders {
     this.#removeKey(key, first + 1);
     this.#names[first] = name;
     this.#values[first] = value;
-    this.#cache?.delete(key);
+    if (this.#spans !== undefined) this.#spans[first] = -1;
+    this.#invalidate(key);
   }
 
   append(name: string, value: string): void {
@@ -83,7 +111,8 @@ export class SipHeaders {
     this.#names.push(name);
     this.#keys.push(key);
     this.#values.push(value);
-    this.#cache?.delete(key);
+    this.#spans?.push(-1);
+    this.#invalidate(key);
   }
 
   /** Inserts a new first field of that name (before the existing ones, or at the top). */
@@ -94,13 +123,14 @@ export class SipHeaders {
     this.#names.splice(at, 0, name);
     this.#keys.splice(at, 0, key);
     this.#values.splice(at, 0, value);
-    this.#cache?.delete(key);
+    this.#spans?.splice(at, 0, -1);
+    this.#invalidate(key);
   }
 
   delete(name: string): void {
     const key = headerKey(name);
     this.#removeKey(key, 0);
-    this.#cache?.delete(key);
+    this.#invalidate(key);
   }
 
   /** Removes the first VALUE (a comma-folded field keeps its remaining values). */
@@ -108,18 +138,20 @@ export class SipHeaders {
     const key = headerKey(name);
     const i = this.#keys.indexOf(key);
     if (i < 0) return undefined;
-    this.#cache?.delete(key);
+    this.#invalidate(key);
     const v = this.#values[i] as string;
     if (isMultiValue(key) && v.indexOf(',') >= 0) {
       const parts = splitTopLevel(v);
       if (parts.length > 1) {
         this.#values[i] = parts.slice(1).join(', ');
+        if (this.#spans !== undefined) this.#spans[i] = -1;
         return parts[0];
       }
     }
     this.#names.splice(i, 1);
     this.#keys.splice(i, 1);
     this.#values.splice(i, 1);
+    this.#spans?.splice(i, 1);
     return v;
   }
 
@@ -129,7 +161,17 @@ export class SipHeaders {
         this.#names.splice(i, 1);
         this.#keys.splice(i, 1);
         this.#values.splice(i, 1);
+        this.#spans?.splice(i, 1);
       }
+    }
+  }
+
+  #invalidate(key: string): void {
+    const id = headerId(key);
+    if (id !== 0) {
+      if (this.#memo !== undefined) this.#memo[id] = UNSET;
+    } else {
+      this.#cache?.delete(key);
     }
   }
 
@@ -147,10 +189,40 @@ export class SipHeaders {
   valueAt(i: number): string {
     return this.#values[i] as string;
   }
+  /** Offset of field i's line in source() when it can be copied as is, else -1. @internal */
+  spanAt(i: number): number {
+    return this.#spans === undefined ? -1 : (this.#spans[i] as number);
+  }
+  /** Received bytes the spans point into. @internal */
+  source(): Buffer | undefined {
+    return this.#src;
+  }
+
+  /** Cached parsed view of an H_* header by id (UNSET when not cached). @internal */
+  memo(id: number): unknown {
+    return this.#memo === undefined ? UNSET : this.#memo[id];
+  }
+  /** @internal */
+  setMemo(id: number, v: unknown): void {
+    if (this.#memo === undefined) {
+      const m: unknown[] = [];
+      for (let i = 0; i < H_COUNT; i++) m.push(UNSET);
+      this.#memo = m;
+    }
+    this.#memo[id] = v;
+  }
 
   /** Cached parsed view of a header; recomputed after the header is changed. */
   parsed<T>(name: string, parse: (h: SipHeaders) => T): T {
     const key = headerKey(name);
+    const id = headerId(key);
+    if (id !== 0) {
+      const m = this.memo(id);
+      if (m !== UNSET) return m as T;
+      const v = parse(this);
+      this.setMemo(id, v);
+      return v;
+    }
     const cache = (this.#cache ??= new Map());
     if (cache.has(key)) return cache.get(key) as T;
     const v = parse(this);
@@ -159,6 +231,6 @@ export class SipHeaders {
   }
 
   clone(): SipHeaders {
-    return SipHeaders.fromParsed(this.#names.slice(), this.#keys.slice(), this.#values.slice());
+    return SipHeaders.fromParsed(this.#names.slice(), this.#keys.slice(), this.#values.slice(), this.#src, this.#spans?.slice());
   }
 }

@@ -2,7 +2,7 @@
 // RFC 3581 (rport flag), LWS allowed around '/' in sent-protocol (RFC 4475 §3.1.1.1 wsinv).
 import { SipParseError } from '../errors.ts';
 import { formatHost } from '../uri.ts';
-import { formatParams, parseParams, skipWs, splitTopLevel, TOKEN } from './scan.ts';
+import { formatParams, paramWatch, parseParams, skipWsTo, splitTopLevel, TOKEN } from './scan.ts';
 
 export interface Via {
   protocol: string; // 'SIP/2.0'
@@ -13,8 +13,8 @@ export interface Via {
   branch?: string;
 }
 
-function token(s: string, i: number): number {
-  while (i < s.length) {
+function token(s: string, i: number, b: number): number {
+  while (i < b) {
     const c = s.charCodeAt(i);
     if (c >= 128 || TOKEN[c] !== 1) break;
     i++;
@@ -28,56 +28,99 @@ function bad(detail: string): SipParseError {
 
 /** Parses one via-parm (no top-level commas). */
 export function parseVia(s: string): Via {
-  let i = skipWs(s, 0);
-  const parts: string[] = [];
-  for (let k = 0; k < 3; k++) {
-    if (k > 0) {
-      if (s.charCodeAt(i) !== 47 /* / */) throw bad('bad sent-protocol');
-      i = skipWs(s, i + 1);
-    }
-    const e = token(s, i);
-    if (e === i) throw bad('bad sent-protocol');
-    parts.push(s.slice(i, e));
-    i = skipWs(s, e);
+  const via: Via = { protocol: '', transport: '', host: '', params: new Map() };
+  scanVia(s, 0, s.length, via);
+  return via;
+}
+
+/** Checks one via-parm in s[a..b) like parseVia does, building nothing. */
+export function checkVia(s: string, a: number, b: number): void {
+  scanVia(s, a, b, null);
+}
+
+function scanVia(s: string, a: number, b: number, via: Via | null): void {
+  let i = skipWsTo(s, a, b);
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport
+  const p0 = i;
+  let e = token(s, i, b);
+  if (e === i) throw bad('bad sent-protocol');
+  const p1 = e;
+  i = skipWsTo(s, e, b);
+  if (s.charCodeAt(i) !== 47 /* / */ || i >= b) throw bad('bad sent-protocol');
+  i = skipWsTo(s, i + 1, b);
+  const v0 = i;
+  e = token(s, i, b);
+  if (e === i) throw bad('bad sent-protocol');
+  const v1 = e;
+  i = skipWsTo(s, e, b);
+  if (s.charCodeAt(i) !== 47 || i >= b) throw bad('bad sent-protocol');
+  i = skipWsTo(s, i + 1, b);
+  const t0 = i;
+  e = token(s, i, b);
+  if (e === i) throw bad('bad sent-protocol');
+  const t1 = e;
+  i = skipWsTo(s, e, b);
+  if (via !== null) {
+    via.protocol = isSip20(s, p0, p1, v0, v1) ? 'SIP/2.0' : `${s.slice(p0, p1).toUpperCase()}/${s.slice(v0, v1)}`;
+    via.transport = transportName(s, t0, t1);
   }
-  const [name, version, transport] = parts as [string, string, string];
-  const via: Via = { protocol: `${name.toUpperCase()}/${version}`, transport: transport.toUpperCase(), host: '', params: new Map() };
   // sent-by = host [ COLON port ]
-  if (s.charCodeAt(i) === 91) {
-    const e = s.indexOf(']', i);
-    if (e < 0) throw bad('unterminated IPv6 reference');
-    via.host = s.slice(i + 1, e).toLowerCase();
-    for (let k = 0; k < via.host.length; k++) {
-      const c = via.host.charCodeAt(k);
+  if (i < b && s.charCodeAt(i) === 91) {
+    const e6 = s.indexOf(']', i);
+    if (e6 < 0 || e6 >= b) throw bad('unterminated IPv6 reference');
+    for (let k = i + 1; k < e6; k++) {
+      let c = s.charCodeAt(k);
+      if (c >= 65 && c <= 90) c += 32;
       if (!((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || c === 46)) throw bad('bad IPv6 reference');
     }
-    i = e + 1;
+    if (e6 === i + 1) throw bad('empty sent-by host');
+    if (via !== null) via.host = s.slice(i + 1, e6).toLowerCase();
+    i = e6 + 1;
   } else {
     const hs = i;
-    while (i < s.length) {
+    while (i < b) {
       const c = s.charCodeAt(i);
       if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 45 || c === 46 || c === 95) i++;
       else break;
     }
-    via.host = s.slice(hs, i).toLowerCase();
+    if (i === hs) throw bad('empty sent-by host');
+    if (via !== null) via.host = s.slice(hs, i).toLowerCase();
   }
-  if (via.host.length === 0) throw bad('empty sent-by host');
-  i = skipWs(s, i);
-  if (s.charCodeAt(i) === 58 /* : */) {
-    i = skipWs(s, i + 1);
+  i = skipWsTo(s, i, b);
+  if (i < b && s.charCodeAt(i) === 58 /* : */) {
+    i = skipWsTo(s, i + 1, b);
     const ps = i;
-    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+    while (i < b && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
     if (i === ps || i - ps > 5) throw bad('bad sent-by port');
-    const port = Number(s.slice(ps, i));
+    let port = 0;
+    for (let k = ps; k < i; k++) port = port * 10 + s.charCodeAt(k) - 48;
     if (port > 65535) throw bad('sent-by port out of range');
-    via.port = port;
+    if (via !== null) via.port = port;
   }
-  const end = parseParams(s, i, via.params, 'SIP_ERR_BAD_VIA');
-  if (end < s.length) throw bad('junk after parameters');
-  const branch = via.params.get('branch');
-  if (branch === null) throw bad('branch without value');
-  if (branch !== undefined) via.branch = branch;
-  return via;
+  const end = parseParams(s, i, via === null ? null : via.params, 'SIP_ERR_BAD_VIA', false, b, 'branch');
+  if (end < b) throw bad('junk after parameters');
+  // RFC 3261 §8.1.1.7: branch carries a value
+  if (paramWatch.state === 0) throw bad('branch without value');
+  if (via !== null && paramWatch.state === 1) via.branch = via.params.get('branch') as string;
+}
+
+/** 'SIP' (any case) and '2.0': the usual protocol, no allocation. */
+function isSip20(s: string, p0: number, p1: number, v0: number, v1: number): boolean {
+  return p1 - p0 === 3 && v1 - v0 === 3 && (s.charCodeAt(p0) | 0x20) === 115 && (s.charCodeAt(p0 + 1) | 0x20) === 105 &&
+    (s.charCodeAt(p0 + 2) | 0x20) === 112 && s.charCodeAt(v0) === 50 && s.charCodeAt(v0 + 1) === 46 && s.charCodeAt(v0 + 2) === 48;
+}
+
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
+
+/** Upper-case transport token, reusing the constant for the registered ones. */
+function transportName(s: string, a: number, b: number): string {
+  for (const t of TRANSPORTS) {
+    if (t.length !== b - a) continue;
+    let k = 0;
+    while (k < t.length && (s.charCodeAt(a + k) & 0xdf) === t.charCodeAt(k)) k++;
+    if (k === t.length) return t;
+  }
+  return s.slice(a, b).toUpperCase();
 }
 
 /** Parses all Via values (each field may hold several comma-separated via-parms). */
@@ -85,14 +128,31 @@ export function parseViaList(values: string[]): Via[] {
   const out: Via[] = [];
   for (const v of values) {
     if (v.indexOf(',') < 0) out.push(parseVia(v));
-    else {
-      // RFC 4475 badinv01: empty elements between commas are a syntax error
-      const parts = v.split(',');
-      if (parts.some((p) => p.trim().length === 0)) throw bad('empty Via value');
-      for (const p of splitTopLevel(v)) out.push(parseVia(p));
-    }
+    else for (const p of splitVias(v)) out.push(parseVia(p));
   }
   return out;
+}
+
+/**
+ * Checks a Via field value as `parseViaList(headers.getAll('via'))` sees it (getAll has already split
+ * it on top-level commas, dropping empty elements), building nothing.
+ */
+export function checkViaField(v: string): void {
+  if (v.indexOf(',') < 0) {
+    scanVia(v, 0, v.length, null);
+    return;
+  }
+  for (const part of splitTopLevel(v)) {
+    if (part.indexOf(',') < 0) scanVia(part, 0, part.length, null);
+    else for (const p of splitVias(part)) scanVia(p, 0, p.length, null);
+  }
+}
+
+function splitVias(v: string): string[] {
+  // RFC 4475 badinv01: empty elements between commas are a syntax error
+  const parts = v.split(',');
+  if (parts.some((p) => p.trim().length === 0)) throw bad('empty Via value');
+  return splitTopLevel(v);
 }
 
 export function formatVia(v: Via): string {
