@@ -36,7 +36,9 @@ test('env overrides defaults and flags override env', () => {
   assert.equal(r.config.publicUrl, 'http://localhost:9001');
   assert.equal(r.config.dataDir, '/var/lib/sy');
   assert.equal(r.config.publicIp, '203.0.113.7');
-  assert.deepEqual(r.config.media, { kind: 'rtpengine', host: '10.0.0.5', port: 2223 });
+  assert.deepEqual(r.config.media, { kind: 'rtpengine', host: '10.0.0.5', port: 2223, relays: [{ host: '10.0.0.5', port: 2223, metric: 1 }] });
+  assert.deepEqual(r.config.sip.app, { host: '127.0.0.1', port: 6060 });
+  assert.deepEqual(r.config.rtpPorts, { min: 13000, max: 19000 });
   assert.deepEqual(r.config.roles, ['api', 'edge']);
 });
 
@@ -126,4 +128,19 @@ test('a damaged secrets file is an error, never silently regenerated', (t) => {
   const r2 = loadSecrets({ dataDir: dir, jwtSecret: null, encryptionKey: null });
   assert.equal(r2.ok, false);
   if (!r2.ok) assert.equal(r2.code, 'SECRETS_UNREADABLE');
+});
+
+test('MEDIA accepts an rtpengine relay set with metrics; RTP_PORTS and internal SIP ports', () => {
+  const r = loadConfig({
+    env: { MEDIA: 'rtpengine:127.0.0.1:2223@2,10.0.0.6:2223', RTP_PORTS: '20000-20099', SIP_APP_PORT: '16060', SIP_EDGE_INTERNAL_PORT: '15069' },
+    interfaces: noIfaces,
+  });
+  assert.ok(r.ok);
+  assert.equal(r.config.media.kind, 'rtpengine');
+  if (r.config.media.kind === 'rtpengine') assert.deepEqual(r.config.media.relays.map((x) => x.metric), [2, 1]);
+  assert.deepEqual(r.config.rtpPorts, { min: 20000, max: 20099 });
+  assert.equal(r.config.sip.app.port, 16060);
+  assert.equal(r.config.sip.edgeInternal.port, 15069);
+  const bad = loadConfig({ env: { RTP_PORTS: '5-3' }, interfaces: noIfaces });
+  assert.equal(bad.ok, false);
 });

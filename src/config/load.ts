@@ -15,7 +15,15 @@ export interface Config {
   sip: {
     users: { udp: number; tcp: number; tls: number; ws: number; wss: number };
     trunks: { udp: number; tcp: number; tls: number };
+    /** the application server's internal listener (B2BUA; only edges talk to it) */
+    app: { host: string; port: number };
+    /** the users edge's internal listener (app nodes send B legs there) */
+    edgeInternal: { host: string; port: number };
+    /** digest algorithms the users edge offers, in order */
+    digestAlgorithms: Array<'MD5' | 'SHA-256'>;
   };
+  /** builtin media engine port range */
+  rtpPorts: { min: number; max: number };
   redisUrl: string | null;
   media: MediaSetting;
   roles: Role[];
@@ -98,7 +106,11 @@ export function loadConfig(input: ConfigInput = {}): ConfigResult {
         tcp: get('sipTrunksPort', 7060),
         tls: get('sipTrunksTlsPort', 7061),
       },
+      app: { host: '127.0.0.1', port: get('sipAppPort', 6060) },
+      edgeInternal: { host: '127.0.0.1', port: get('sipEdgeInternalPort', 5069) },
+      digestAlgorithms: get<Array<'MD5' | 'SHA-256'>>('sipDigestAlgorithms', ['MD5']),
     },
+    rtpPorts: get('rtpPorts', { min: 13000, max: 19000 }),
     redisUrl: get<string | null>('redisUrl', null),
     media: get<MediaSetting>('media', { kind: 'builtin' }),
     roles: get<Role[]>('roles', [...ROLES]),
@@ -148,7 +160,10 @@ export function describeConfig(c: Config): Record<string, string> {
     SIP_USERS: `udp/tcp ${c.sip.users.udp}, tls ${c.sip.users.tls}, ws ${c.sip.users.ws}, wss ${c.sip.users.wss}`,
     SIP_TRUNKS: `udp/tcp ${c.sip.trunks.udp}, tls ${c.sip.trunks.tls}`,
     REDIS_URL: c.redisUrl ? maskUrl(c.redisUrl) : '(none: in-memory)',
-    MEDIA: c.media.kind === 'builtin' ? 'builtin' : `rtpengine ${c.media.host}:${c.media.port}`,
+    SIP_INTERNAL: `app udp ${c.sip.app.host}:${c.sip.app.port}, edge udp ${c.sip.edgeInternal.host}:${c.sip.edgeInternal.port}`,
+    MEDIA: c.media.kind === 'builtin'
+      ? `builtin, RTP ${c.rtpPorts.min}-${c.rtpPorts.max}`
+      : `rtpengine ${c.media.relays.map((r) => `${r.host}:${r.port}${r.metric !== 1 ? `@${r.metric}` : ''}`).join(',')}`,
     ROLES: c.roles.join(','),
   };
 }

@@ -2,6 +2,8 @@
 // its default and its parser. Everything else in src/config reads this table, so the documentation
 // (docs/operators/running.md) and `switchyard help` list exactly what the code accepts.
 import { isIP } from 'node:net';
+import { parseMediaSpec } from '../media/config.ts';
+import type { RelayAddress } from '../media/rtpengine/relay-set.ts';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -59,18 +61,37 @@ export function urlWithScheme(schemes: readonly string[]) {
   };
 }
 
-export type MediaSetting = { kind: 'builtin' } | { kind: 'rtpengine'; host: string; port: number };
+export type MediaSetting =
+  | { kind: 'builtin' }
+  | { kind: 'rtpengine'; host: string; port: number; relays: RelayAddress[] };
 
+/** MEDIA: `builtin` or `rtpengine:HOST:PORT[@METRIC][,…]` (src/media/config.ts parseMediaSpec); host/port = first relay. */
 export function media(raw: string): ParseResult<MediaSetting> {
-  const v = raw.trim();
-  if (v === 'builtin') return { ok: true, value: { kind: 'builtin' } };
-  const m = /^rtpengine:(.+):(\d{1,5})$/.exec(v);
-  if (m) {
-    const h = host(m[1] ?? '');
-    const p = port(m[2] ?? '');
-    if (h.ok && p.ok && p.value > 0) return { ok: true, value: { kind: 'rtpengine', host: h.value, port: p.value } };
+  const r = parseMediaSpec(raw);
+  if (!r.ok) return { ok: false, message: r.message };
+  if (r.value.kind === 'builtin') return { ok: true, value: { kind: 'builtin' } };
+  const first = r.value.relays[0]!;
+  return { ok: true, value: { kind: 'rtpengine', host: first.host, port: first.port, relays: r.value.relays } };
+}
+
+/** `MIN-MAX` port range (RTP of the builtin media engine). */
+export function portRange(raw: string): ParseResult<{ min: number; max: number }> {
+  const m = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(raw);
+  if (!m) return { ok: false, message: `"${raw}" is not MIN-MAX` };
+  const min = Number(m[1]);
+  const max = Number(m[2]);
+  if (min < 1024 || max > 65535 || max - min < 3) return { ok: false, message: `"${raw}": range must lie in 1024–65535 and hold at least 4 ports` };
+  return { ok: true, value: { min, max } };
+}
+
+/** Digest algorithms the users edge challenges with, in order (RFC 8760): MD5 and/or SHA-256. */
+export function digestAlgorithms(raw: string): ParseResult<Array<'MD5' | 'SHA-256'>> {
+  const out: Array<'MD5' | 'SHA-256'> = [];
+  for (const p of raw.split(',').map((x) => x.trim().toUpperCase()).filter((x) => x !== '')) {
+    if (p !== 'MD5' && p !== 'SHA-256') return { ok: false, message: `unknown digest algorithm "${p}" (MD5, SHA-256)` };
+    if (!out.includes(p)) out.push(p);
   }
-  return { ok: false, message: `"${raw}" is not "builtin" or "rtpengine:HOST:PORT"` };
+  return out.length > 0 ? { ok: true, value: out } : { ok: false, message: 'at least one algorithm is required' };
 }
 
 export const ROLES = ['api', 'edge', 'app', 'billing', 'jobs'] as const;
@@ -127,7 +148,16 @@ export const SETTINGS = {
   redisUrl: { key: 'redisUrl', env: 'REDIS_URL', flag: '--redis-url', defaultText: '(none: in-memory runtime state)',
     parse: urlWithScheme(['redis:', 'rediss:']), help: 'Redis URL for shared runtime state (cluster)' },
   media: { key: 'media', env: 'MEDIA', flag: '--media', defaultText: 'builtin', parse: media,
-    help: 'media engine: builtin, or rtpengine:HOST:PORT (rtpengine NG control socket)' },
+    help: 'media engine: builtin, or rtpengine:HOST:PORT[@METRIC][,HOST:PORT[@METRIC]…] (rtpengine NG control sockets)' },
+  rtpPorts: { key: 'rtpPorts', env: 'RTP_PORTS', flag: '--rtp-ports', defaultText: '13000-19000', parse: portRange,
+    help: 'UDP port range of the builtin media engine (RTP even, RTCP odd)' },
+  sipAppPort: { key: 'sipAppPort', env: 'SIP_APP_PORT', flag: '--sip-app-port', defaultText: '6060', parse: port,
+    help: 'application server (B2BUA) internal SIP listener, UDP on 127.0.0.1; only edges talk to it' },
+  sipDigestAlgorithms: { key: 'sipDigestAlgorithms', env: 'SIP_DIGEST_ALGORITHMS', flag: '--sip-digest-algorithms',
+    defaultText: 'MD5', parse: digestAlgorithms,
+    help: 'digest challenges of the users edge, e.g. MD5 or SHA-256,MD5 (libre/baresip phones fail on any SHA-256 challenge)' },
+  sipEdgeInternalPort: { key: 'sipEdgeInternalPort', env: 'SIP_EDGE_INTERNAL_PORT', flag: '--sip-edge-internal-port',
+    defaultText: '5069', parse: port, help: 'users edge internal SIP listener for app nodes, UDP on 127.0.0.1' },
   roles: { key: 'roles', env: 'ROLES', flag: '--roles', defaultText: ROLES.join(','), parse: roles,
     help: 'roles this process runs' },
   jwtSecret: { key: 'jwtSecret', env: 'JWT_SECRET', flag: '--jwt-secret', defaultText: '(generated into DATA_DIR/secrets.json)',

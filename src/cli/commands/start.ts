@@ -13,6 +13,9 @@ import { verifyPassword } from '../../api/auth/passwords.ts';
 import { firstStart } from '../first-start.ts';
 import { apiUrls, landingPage } from '../landing.ts';
 import { openConfiguredStore, version, type CommandResult, type Output } from '../context.ts';
+import { configureSipSecretKey } from '../../store/secrets/sip-secret.ts';
+import { ensureDemoVpbx } from '../demo-vpbx-wiring.ts';
+import { startSipRoles, type SipRoles } from '../sip-roles.ts';
 
 /** Longest a shutdown may take before the process gives up and exits non-zero. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -38,8 +41,11 @@ export async function start(config: Config, out: Output): Promise<Running> {
   out.info(`switchyard ${version()} starting (roles: ${config.roles.join(', ')})`);
   for (const [k, v] of Object.entries(describeConfig(config))) out.info(`  ${k.padEnd(12)} ${v}`);
 
+  // Terminals' SIP passwords are encrypted at rest with the platform key (API writes, provisioning reads).
+  configureSipSecretKey(secrets.secrets.encryptionKey);
   const store = await openConfiguredStore(config);
   let app: FastifyInstance | null = null;
+  let sip: SipRoles | null = null;
   try {
     out.info(`store: ${store.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}, migrations applied`);
     const first = await firstStart(store.db, config);
@@ -52,9 +58,15 @@ export async function start(config: Config, out: Output): Promise<Running> {
       out.info('no administrator yet: create one with `switchyard create-admin --level platform --username U --password P`');
     }
 
-    for (const role of config.roles) {
-      if (role !== 'api') out.info(`role ${role}: not yet available in this version`);
+    if (first.demo && first.demo.ok && first.demo.created) {
+      const vpbx = await ensureDemoVpbx(store.db, first.demo.ids.clientId, secrets.secrets.encryptionKey);
+      if (vpbx.added) out.info('demo vPBX: terminals alice/alice and bob/bob, extensions 101 (Alice) and 102 (Bob)');
     }
+
+    for (const role of config.roles) {
+      if (role === 'billing' || role === 'jobs') out.info(`role ${role}: not yet available in this version`);
+    }
+    sip = await startSipRoles(config, store, out);
 
     let httpUrl: string | null = null;
     if (config.roles.includes('api')) {
@@ -71,6 +83,10 @@ export async function start(config: Config, out: Output): Promise<Running> {
       httpUrl = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
       printUrls(out, httpUrl);
     }
+    if (sip.banner.length > 0) {
+      out.info('');
+      for (const line of sip.banner) out.info(line);
+    }
     printCredentials(out, config, await defaultPasswordInUse(store));
     out.info(`switchyard ready${httpUrl ? `: ${httpUrl}` : ''}`);
 
@@ -81,11 +97,13 @@ export async function start(config: Config, out: Output): Promise<Running> {
         if (stopped) return;
         stopped = true;
         if (app) await app.close();
+        if (sip) await sip.stop();
         await store.close();
       },
     };
   } catch (err) {
     if (app) await app.close().catch(() => {});
+    if (sip) await sip.stop().catch(() => {});
     await store.close();
     throw err;
   }
@@ -105,6 +123,7 @@ function printCredentials(out: Output, config: Config, defaultPassword: boolean)
   if (config.demo) {
     out.info(`  demo logins (password "${DEMO_PASSWORD}"): platform ${DEMO.platformAdmin}, brand ${DEMO.brandAdmin}, client ${DEMO.clientAdmin}`);
     out.info(`  SIP: users proxy udp/tcp ${config.publicIp}:${config.sip.users.udp}, trunks ${config.publicIp}:${config.sip.trunks.udp}`);
+    out.info(`  demo phones: register alice/alice or bob/bob at sip:${config.publicIp}:${config.sip.users.udp} (domain ${config.publicIp}), dial 101 / 102`);
   }
   if (defaultPassword) {
     out.error(`WARNING: platform administrator "${DEMO.platformAdmin}" still has the default password "${DEMO_PASSWORD}". ` +

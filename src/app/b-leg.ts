@@ -1,0 +1,51 @@
+// The B-leg INVITE of an internal call, per the calls contract: Request-URI = the callee's terminal at its client
+// domain, sent to an edge, with X-Sy-Target / X-Sy-Client / X-Sy-Reject / X-Sy-Multi-Contact; the caller is
+// presented by its user's display name and screen extension (From and P-Asserted-Identity, RFC 3325).
+import { createRequest, formatUri, type SipRequest, type SipUri } from '../sip/message.ts';
+import { targetHeaders } from './headers.ts';
+import type { InternalRoute } from './routing.ts';
+
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, INFO, UPDATE, OPTIONS';
+
+/** `"Alice" <sip:101@domain>` (quotes and backslashes in the name are dropped, RFC 3261 §25.1 quoted-string). */
+export function nameAddr(display: string | null, user: string, domain: string): string {
+  const uri = formatUri({ scheme: 'sip', user, host: domain, params: new Map(), headers: new Map() });
+  return display ? `"${display.replace(/["\\]/g, '')}" <${uri}>` : `<${uri}>`;
+}
+
+export function buildBLegInvite(o: {
+  route: InternalRoute;
+  callId: string;
+  fromTag: string;
+  contact: string;
+  /** Max-Forwards of the A leg (RFC 3261 §16.6 step 3: decremented across the B2BUA too, loops stay bounded) */
+  maxForwards: number;
+  sdp: string;
+}): SipRequest {
+  const { caller, callee, extension } = o.route;
+  const domain = callee.terminal.domain;
+  const ruri: SipUri = { scheme: 'sip', user: callee.terminal.name, host: domain, params: new Map(), headers: new Map() };
+  const identity = nameAddr(caller.displayName, caller.number, domain);
+  return createRequest({
+    method: 'INVITE',
+    uri: ruri,
+    headers: [
+      ['Max-Forwards', String(Math.min(70, o.maxForwards - 1))],
+      ['From', `${identity};tag=${o.fromTag}`],
+      ['To', `<sip:${extension}@${domain}>`],
+      ['Call-ID', o.callId],
+      ['CSeq', '1 INVITE'],
+      ['Contact', o.contact],
+      ['P-Asserted-Identity', identity],
+      ['Allow', ALLOW],
+      ...targetHeaders({
+        terminalId: callee.terminal.id,
+        clientId: callee.terminal.client.id,
+        reject: callee.user.rejectMethod,
+        multiContact: callee.user.multiContact,
+      }),
+      ['Content-Type', 'application/sdp'],
+    ],
+    body: o.sdp,
+  });
+}

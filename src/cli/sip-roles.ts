@@ -1,0 +1,127 @@
+// Wiring of the SIP roles for `switchyard start`: the users edge (public listeners + internal listener for app
+// nodes) and the application server (B2BUA on its internal listener) with the configured media engine, the
+// in-memory SIP directory and the call recorder. In the embedded start both roles run in this process and talk
+// real SIP over loopback, so a cluster runs the same code (calls contract).
+import type { Config } from '../config/load.ts';
+import type { Store } from '../store/db.ts';
+import { Directory } from '../store/directory/index.ts';
+import type { ListenSpec } from '../sip/stack.ts';
+import { createMediaEngine } from '../media/config.ts';
+import type { MediaEngine } from '../media/engine.ts';
+import { UsersEdge } from '../edge/users/index.ts';
+import { createAppServer, type AppServer } from '../app/server.ts';
+import { CallRecorder } from '../app/calls/recorder.ts';
+import type { Output } from './context.ts';
+
+export interface SipRoles {
+  directory: Directory | null;
+  edge: UsersEdge | null;
+  app: AppServer | null;
+  media: MediaEngine | null;
+  /** One line per listener, for the start banner. */
+  banner: string[];
+  stop(): Promise<void>;
+}
+
+const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
+
+/** The users edge's public listeners from config: UDP+TCP on the users port, WS on its port (TLS/WSS need certificates). */
+export function edgeListeners(config: Config): ListenSpec[] {
+  const bind = isLoopback(config.publicIp) ? config.publicIp : '0.0.0.0';
+  const advertise = bind === '0.0.0.0' ? { advertise: { host: config.publicIp } } : {};
+  const u = config.sip.users;
+  return [
+    { transport: 'udp', host: bind, port: u.udp, ...advertise },
+    { transport: 'tcp', host: bind, port: u.tcp, ...advertise },
+    { transport: 'ws', host: bind, port: u.ws, ...advertise },
+  ];
+}
+
+export async function startSipRoles(config: Config, store: Store, out: Output): Promise<SipRoles> {
+  const wantEdge = config.roles.includes('edge');
+  const wantApp = config.roles.includes('app');
+  const roles: SipRoles = { directory: null, edge: null, app: null, media: null, banner: [], stop: async () => undefined };
+  if (!wantEdge && !wantApp) return roles;
+  const onError = (err: unknown) => out.error(`sip: ${(err as Error)?.message ?? String(err)}`);
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch(onError);
+  };
+  try {
+    const directory = await Directory.open(store.db, {
+      ...(config.databaseUrl ? { listenUrl: config.databaseUrl } : {}),
+      onError,
+    });
+    roles.directory = directory;
+    stoppers.push(() => directory.close());
+
+    let app: AppServer | null = null;
+    if (wantApp) {
+      // The builtin engine binds where phones can reach it: PUBLIC_IP (or every interface when that is not loopback).
+      const bind = isLoopback(config.publicIp) ? config.publicIp : '0.0.0.0';
+      let appRef: AppServer | null = null;
+      const media = createMediaEngine(
+        config.media.kind === 'builtin' ? { kind: 'builtin' } : { kind: 'rtpengine', relays: config.media.relays },
+        {
+          builtin: {
+            bindAddress: bind,
+            advertisedAddress: config.publicIp,
+            portMin: config.rtpPorts.min,
+            portMax: config.rtpPorts.max,
+            onTimeout: (callId) => appRef?.mediaTimeout(callId),
+          },
+        },
+      );
+      roles.media = media;
+      stoppers.push(() => media.close());
+      const health = await media.ping();
+      if (!health.ok) out.error(`media: ${config.media.kind} not answering (${health.detail.join('; ')}): calls will fail with 503`);
+      const recorder = new CallRecorder(store.db, { node: 'app', onError });
+      app = await createAppServer({
+        directory,
+        media,
+        recorder,
+        listen: [{ transport: 'udp', host: config.sip.app.host, port: config.sip.app.port }],
+        edges: [{ host: config.sip.edgeInternal.host, port: config.sip.edgeInternal.port, transport: 'UDP' }],
+        log: (line) => out.info(`app: ${line}`),
+      });
+      appRef = app;
+      roles.app = app;
+      stoppers.push(async () => {
+        await app!.close();
+        await recorder.shutdown();
+      });
+      const a = app.address;
+      roles.banner.push(`  app (B2BUA)        sip:${a.host}:${a.port} (${a.transport}, edges only), media ${media.kind} ${health.detail.join(', ')}`);
+    }
+
+    if (wantEdge) {
+      const appPort = app ? app.address.port : config.sip.app.port;
+      const edge = await UsersEdge.start({
+        directory,
+        listen: edgeListeners(config),
+        internal: { transport: 'udp', host: config.sip.edgeInternal.host, port: config.sip.edgeInternal.port },
+        appNodes: [{ host: config.sip.app.host, port: appPort, transport: 'UDP' }],
+        store: { db: store.db, node: 'edge' },
+        // Default MD5 only: libre-based phones (baresip 1.0) refuse the whole challenge (ENOSYS) when any
+        // WWW-Authenticate names another algorithm. SIP_DIGEST_ALGORITHMS=SHA-256,MD5 offers both (RFC 8760).
+        auth: { algorithms: config.sip.digestAlgorithms },
+        onError,
+      });
+      roles.edge = edge;
+      stoppers.push(() => edge.close());
+      for (const a of edge.phones.addresses) {
+        const sb = edge.phones.sentBy(a.transport);
+        roles.banner.push(`  users SIP ${a.transport.padEnd(8)} sip:${sb?.host ?? a.host}:${a.port}${a.transport === 'UDP' ? '' : `;transport=${a.transport.toLowerCase()}`} (bound ${a.host})`);
+      }
+      const i = edge.internalAddress;
+      app?.setEdges([{ host: i.host, port: i.port, transport: 'UDP' }]);
+      roles.banner.push(`  users edge internal sip:${i.host}:${i.port} (UDP, app nodes only)`);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  roles.stop = stop;
+  return roles;
+}

@@ -1,0 +1,92 @@
+// `switchyard start` as a child process, the README way (`node --import tsx src/cli/main.ts start`), with a temp
+// DATA_DIR and free ports. stop() sends SIGINT (clean shutdown), then SIGKILL after a grace period, and removes
+// the data directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+
+/** A port free for both UDP and TCP on 127.0.0.1 (probed; another process may still take it later). */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const tcp = createServer();
+    const port = await new Promise<number>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port));
+    });
+    await new Promise((r) => tcp.close(r));
+    const udp = createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      await new Promise<void>((r) => udp.close(() => r()));
+      return port;
+    }
+    udp.close();
+  }
+  throw new Error('no free port');
+}
+
+export interface PlatformProcess {
+  httpUrl: string;
+  sipPort: number;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+export async function startSwitchyard(env: Record<string, string>): Promise<PlatformProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sy-start-'));
+  const [http, sip, ws, app, internal] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PUBLIC_IP: '127.0.0.1',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(http),
+      SIP_USERS_PORT: String(sip),
+      SIP_USERS_WS_PORT: String(ws),
+      SIP_USERS_TLS_PORT: '0',
+      SIP_USERS_WSS_PORT: '0',
+      SIP_TRUNKS_PORT: '0',
+      SIP_TRUNKS_TLS_PORT: '0',
+      SIP_APP_PORT: String(app),
+      SIP_EDGE_INTERNAL_PORT: String(internal),
+      ROLES: 'api,edge,app',
+      ...env,
+    },
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  child.once('error', () => undefined);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const stop = async (): Promise<number | null> => {
+    let code: number | null = null;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const r = await Promise.race([exited, new Promise<'late'>((res) => setTimeout(() => res('late'), 15_000))]);
+      if (r === 'late') child.kill('SIGKILL');
+      else code = r;
+    } else code = child.exitCode;
+    rmSync(dataDir, { recursive: true, force: true });
+    return code;
+  };
+  const end = Date.now() + 90_000;
+  while (!/switchyard ready/.test(out)) {
+    if (child.exitCode !== null || Date.now() > end) {
+      await stop();
+      throw new Error(`switchyard did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { httpUrl: `http://127.0.0.1:${http}`, sipPort: sip, output: () => out, stop };
+}
