@@ -15,6 +15,7 @@ import type { TokenConfig } from './auth/sessions.ts';
 import { registerDocs } from './docs.ts';
 import { setPasswordHashCost } from './auth/passwords.ts';
 import { registerPrivilegeRoutes } from './auth/privilege-routes.ts';
+import { registerBillingRoutes, type BillingRouteDeps } from './resources/billing/routes.ts';
 
 export interface ApiConfig {
   /** HS256 secret for access tokens (the CLI generates and persists one in the data dir). */
@@ -31,6 +32,8 @@ export interface ApiConfig {
   passwordHashCost?: { N: number; r: number; p: number };
   /** Folder of resource modules (default src/api/resources). */
   resourcesDir?: string;
+  /** Shared billing services for the billing action routes (rating catalogs, the in-process import worker). */
+  billing?: Pick<BillingRouteDeps, 'catalogs' | 'importWorker'>;
 }
 
 export interface ApiDeps {
@@ -95,6 +98,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     const doc = buildOpenApi(level, resources, authPaths(level));
     app.get(`/api/${level}/openapi.json`, async () => doc);
   }
+  // Action routes the registry cannot declare (simulate, LCR, rate imports, rerate); not yet in the OpenAPI documents.
+  await registerBillingRoutes(app, { db, registry, tokens, ...config.billing });
   registerDocs(app, LEVELS);
   return app;
 }

@@ -1,20 +1,15 @@
-// Helpers for billing suites: an API server with the billing action routes, and a small rating setup built
+// Helpers for billing suites: an API server (with its billing action routes), and a small rating setup built
 // through the API (destination, destination rate with rates, plan, profiles) on top of seedWorld's two brands.
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Store } from '../../src/store/db.ts';
 import type { Database } from '../../src/store/schema/index.ts';
-import { registerBillingRoutes, type BillingRouteDeps } from '../../src/api/resources/billing/routes.ts';
-import { TEST_SECRET, buildTestApi, injectAs, ok, seedWorld, type World } from '../support/api.ts';
+import type { BillingRouteDeps } from '../../src/api/resources/billing/routes.ts';
+import { buildTestApi, injectAs, ok, seedWorld, type World } from '../support/api.ts';
 
-export async function buildBillingApi(store: Store, extra: Partial<BillingRouteDeps> = {}): Promise<FastifyInstance> {
-  const app = await buildTestApi(store);
-  await registerBillingRoutes(app, {
-    db: store.db, registry: app.registry,
-    tokens: { jwtSecret: TEST_SECRET, accessTtlSeconds: 3600, refreshTtlSeconds: 86_400, now: Date.now },
-    ...extra,
-  });
-  return app;
+/** The API server (which registers the billing action routes) with optional shared billing services. */
+export async function buildBillingApi(store: Store, extra: Pick<BillingRouteDeps, 'catalogs' | 'importWorker'> = {}): Promise<FastifyInstance> {
+  return buildTestApi(store, { billing: extra });
 }
 
 export interface RatingSetup {

@@ -1,5 +1,5 @@
 // `switchyard start`: the composition root. Validates config, loads secrets, opens and migrates the store,
-// seeds a fresh store (first-start.ts), starts the roles (only `api` exists yet), prints every URL and the
+// seeds a fresh store (first-start.ts), starts the roles (api, edge, app, billing, jobs), prints every URL and the
 // demo credentials, and shuts down cleanly on SIGINT/SIGTERM (server closed, then the store: PGlite flushes
 // its data directory on close).
 import type { FastifyInstance } from 'fastify';
@@ -16,6 +16,7 @@ import { openConfiguredStore, version, type CommandResult, type Output } from '.
 import { configureSipSecretKey } from '../../store/secrets/sip-secret.ts';
 import { ensureDemoVpbx } from '../demo-vpbx-wiring.ts';
 import { startSipRoles, type SipRoles } from '../sip-roles.ts';
+import { startBackgroundRoles, type BackgroundRoles } from '../background-roles.ts';
 
 /** Longest a shutdown may take before the process gives up and exits non-zero. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -46,6 +47,7 @@ export async function start(config: Config, out: Output): Promise<Running> {
   const store = await openConfiguredStore(config);
   let app: FastifyInstance | null = null;
   let sip: SipRoles | null = null;
+  let background: BackgroundRoles | null = null;
   try {
     out.info(`store: ${store.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}, migrations applied`);
     const first = await firstStart(store.db, config);
@@ -63,9 +65,7 @@ export async function start(config: Config, out: Output): Promise<Running> {
       if (vpbx.added) out.info('demo vPBX: terminals alice/alice and bob/bob, extensions 101 (Alice) and 102 (Bob)');
     }
 
-    for (const role of config.roles) {
-      if (role === 'billing' || role === 'jobs') out.info(`role ${role}: not yet available in this version`);
-    }
+    background = startBackgroundRoles(config, store, out);
     sip = await startSipRoles(config, store, out);
 
     let httpUrl: string | null = null;
@@ -98,12 +98,14 @@ export async function start(config: Config, out: Output): Promise<Running> {
         stopped = true;
         if (app) await app.close();
         if (sip) await sip.stop();
+        if (background) await background.stop();
         await store.close();
       },
     };
   } catch (err) {
     if (app) await app.close().catch(() => {});
     if (sip) await sip.stop().catch(() => {});
+    if (background) await background.stop().catch(() => {});
     await store.close();
     throw err;
   }
