@@ -12,6 +12,7 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, title: 'Not allowed' },
   RESTRICTED_PORTAL: { status: 403, title: 'Restricted administrators cannot log into the portal' },
   PRIVILEGE_REQUIRED: { status: 403, title: 'This administrator lacks the privilege for this operation' },
+  SHARED_READ_ONLY: { status: 403, title: 'This shared platform row is read-only at your level' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   REFERENCE_NOT_FOUND: { status: 404, title: 'A referenced row does not exist' },
   UNIQUE_VIOLATION: { status: 409, title: 'A row with this value already exists' },

@@ -4,10 +4,18 @@ import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { forEachBackend } from '../support/stores.ts';
-import { buildTestApi, expectProblem, injectAs, login, loginPair, ok, seedWorld, type World } from '../support/api.ts';
+import { buildTestApi, expectProblem, injectAs, login, loginPair, ok, seedWorld, TEST_SECRET, type World } from '../support/api.ts';
+import { signJwt, type JwtClaims } from '../../src/api/auth/jwt.ts';
 
 function claims(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** The same token (same session, same claims) as if issued `ageSeconds` ago, signed with the test secret. */
+function aged(token: string, ageSeconds: number): string {
+  const c = claims(token) as JwtClaims;
+  const ttl = c.exp - c.iat;
+  return signJwt({ ...c, iat: c.iat - ageSeconds, exp: c.iat - ageSeconds + ttl }, TEST_SECRET);
 }
 
 forEachBackend('API auth', (b) => {
@@ -131,6 +139,57 @@ forEachBackend('API auth', (b) => {
     expectProblem(await injectAs(app, w.brandTokenA, 'POST', '/api/client/auth/exchange', { clientId: w.clientB }), 404, 'NOT_FOUND');
     expectProblem(await injectAs(app, w.clientTokenA, 'POST', '/api/client/auth/exchange', { clientId: w.clientA }), 401, 'TOKEN_INVALID');
     expectProblem(await injectAs(app, w.brandTokenA, 'POST', '/api/brand/auth/exchange', { brandId: w.brandB }), 401, 'TOKEN_INVALID');
+  });
+
+  it('S44 end to end: admin_login, brands, token/exchange, companies of that brand only, expiry, token/refresh, Hydra', async () => {
+    // 1. Platform login under the IvozProvider path name: token + refresh_token.
+    const god = ok(await injectAs(app, null, 'POST', '/api/platform/admin_login', { username: 'admin', password: 'changeme' }));
+    assert.equal(typeof god.token, 'string');
+    assert.equal(typeof god.refresh_token, 'string');
+    // 2. Find brand A's id in the platform brand list.
+    const brands = ok(await injectAs(app, god.token, 'GET', '/api/platform/brands?pageSize=100')).items as Array<{ id: number; name: string }>;
+    const n = brands.find((x) => x.name === 'Brand A')?.id;
+    assert.equal(n, w.brandA);
+    // 3. Emulate brand N.
+    const ex = ok(await injectAs(app, god.token, 'POST', '/api/brand/token/exchange', { brandId: n }));
+    assert.equal(claims(ex.token).lvl, 'brand');
+    assert.equal(claims(ex.token).bid, n);
+    // 4. Companies (= clients) of brand N only; the alias serves the same rows as /clients and hides brand B's.
+    const companies = ok(await injectAs(app, ex.token, 'GET', '/api/brand/companies'));
+    assert.deepEqual(companies.items.map((c: { id: number }) => c.id), [w.clientA]);
+    assert.deepEqual(companies, ok(await injectAs(app, ex.token, 'GET', '/api/brand/clients')));
+    assert.equal(ok(await injectAs(app, ex.token, 'GET', `/api/brand/companies/${w.clientA}`)).name, 'Client A');
+    expectProblem(await injectAs(app, ex.token, 'GET', `/api/brand/companies/${w.clientB}`), 404, 'NOT_FOUND');
+    expectProblem(await injectAs(app, ex.token, 'PATCH', `/api/brand/companies/${w.clientB}`, { name: 'taken over' }), 404, 'NOT_FOUND');
+    const made = await injectAs(app, ex.token, 'POST', '/api/brand/companies', { type: 'retail', name: 'S44 retail' });
+    assert.equal(ok(made, 201).brandId, n);
+    assert.equal(made.headers.location, `/api/brand/companies/${made.body.id}`);
+    assert.equal((await injectAs(app, ex.token, 'DELETE', `/api/brand/companies/${made.body.id}`)).status, 204);
+    const all = ok(await injectAs(app, god.token, 'GET', '/api/platform/companies?pageSize=500'));
+    assert.ok(all.items.some((c: { id: number }) => c.id === w.clientB), 'the platform sees every brand\'s companies');
+    assert.deepEqual(all, ok(await injectAs(app, god.token, 'GET', '/api/platform/clients?pageSize=500')));
+    assert.equal((await injectAs(app, w.clientTokenA, 'GET', '/api/client/companies')).status, 404, 'no alias at client level');
+    // 5. A token older than 1 h is rejected (same session and claims, issued 3601 s ago); 3599 s old still works.
+    expectProblem(await injectAs(app, aged(ex.token, 3601), 'GET', '/api/brand/companies'), 401, 'TOKEN_INVALID');
+    ok(await injectAs(app, aged(ex.token, 3599), 'GET', '/api/brand/companies'));
+    // 6. /token/refresh with the refresh token → a new token for the same brand.
+    clock += 1000; // the test clock stands still: move it so the new token's iat differs
+    const next = ok(await injectAs(app, null, 'POST', '/api/brand/token/refresh', { refresh_token: ex.refresh_token }));
+    assert.notEqual(next.token, ex.token);
+    assert.notEqual(next.refresh_token, ex.refresh_token);
+    assert.equal(claims(next.token).bid, n);
+    assert.equal(ok(await injectAs(app, next.token, 'GET', '/api/brand/companies')).total, 1);
+    // 7. JSON-LD: lists come back as a Hydra collection of the same page.
+    for (const [tok, url] of [[next.token, '/api/brand/companies'], [god.token, '/api/platform/administrators']] as const) {
+      const r = await injectAs(app, tok, 'GET', url, undefined, { accept: 'application/ld+json' });
+      assert.match(String(r.headers['content-type']), /^application\/ld\+json/);
+      const ld = ok(r);
+      assert.equal(ld['@type'], 'hydra:Collection');
+      assert.equal(ld['@id'], url);
+      const plain = ok(await injectAs(app, tok, 'GET', url));
+      assert.equal(ld['hydra:totalItems'], plain.total);
+      assert.deepEqual(ld['hydra:member'].map((m: { '@id': string }) => m['@id']), plain.items.map((i: { id: number }) => `${url}/${i.id}`));
+    }
   });
 
   it('restricted platform admins: API read-only until granted, portal login refused (S45)', async () => {

@@ -37,6 +37,20 @@ forEachBackend('API OpenAPI and docs', (b) => {
     assert.ok(br.paths['/api/brand/auth/exchange']);
     assert.ok(p.paths['/api/platform/clients'].get.parameters.some((x: { name: string }) => x.name === 'name[like]'));
     assert.ok(p.components.schemas.Problem);
+    // IvozProvider names: /companies is a second path of clients (brand and platform), auth aliases likewise.
+    for (const [doc, lvl] of [[p, 'platform'], [br, 'brand']] as const) {
+      const alias = doc.paths[`/api/${lvl}/companies`];
+      assert.equal(alias['x-alias-of'], `/api/${lvl}/clients`);
+      assert.equal(alias.get.operationId, 'listCompanies');
+      assert.deepEqual(alias.get.responses['200'], doc.paths[`/api/${lvl}/clients`].get.responses['200']);
+      assert.equal(doc.paths[`/api/${lvl}/companies/{id}`].patch.operationId, 'updateCompanies');
+      assert.equal(doc.paths[`/api/${lvl}/admin_login`]['x-alias-of'], `/api/${lvl}/auth/login`);
+      assert.equal(doc.paths[`/api/${lvl}/token/refresh`]['x-alias-of'], `/api/${lvl}/auth/refresh`);
+    }
+    assert.equal(br.paths['/api/brand/token/exchange']['x-alias-of'], '/api/brand/auth/exchange');
+    assert.equal(docs.client.paths['/api/client/companies'], undefined);
+    const opIds = Object.values(p.paths).flatMap((item: any) => Object.values(item).map((o: any) => o?.operationId).filter(Boolean)); // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.equal(new Set(opIds).size, opIds.length, 'operationIds are unique');
   });
 
   it('serves Swagger UI from local files', async () => {

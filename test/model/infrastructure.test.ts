@@ -138,11 +138,16 @@ forEachBackend('infrastructure API', (b) => {
     const c = await setUp(b);
     const sets = ok(await c.as(c.god, 'GET', `${P}/media-relay-sets`)).items;
     assert.deepEqual(sets.map((s: { id: number; name: string }) => [s.id, s.name]), [[0, 'default']]);
-    // Set 0 cannot be removed: 409 DEFAULT_SET from the hook once the API addresses id 0 (today its id parser
-    // answers 404 for 0). Either way the set must survive.
+    // Set 0 is addressable by id: readable, editable, and never removable (409 DEFAULT_SET from the hook).
+    assert.equal(ok(await c.as(c.god, 'GET', `${P}/media-relay-sets/0`)).name, 'default');
+    assert.equal(ok(await c.as(c.god, 'PATCH', `${P}/media-relay-sets/0`, { description: 'builtin engine' })).description, 'builtin engine');
     const del0 = await c.as(c.god, 'DELETE', `${P}/media-relay-sets/0`);
-    assert.ok([404, 409].includes(del0.status), JSON.stringify(del0.body));
+    expectProblem(del0, 409, 'CONFLICT', '/id');
+    assert.equal(del0.body.errors[0].code, 'DEFAULT_SET');
     assert.equal(ok(await c.as(c.god, 'GET', `${P}/media-relay-sets?name=default`)).total, 1);
+    for (const bad of ['00', '-1', '01', '1e3']) {
+      expectProblem(await c.as(c.god, 'GET', `${P}/media-relay-sets/${bad}`), 404, 'NOT_FOUND');
+    }
 
     const set = ok(await c.as(c.god, 'POST', `${P}/media-relay-sets`, { name: 'eu', description: 'EU relays' }), 201);
     const r1 = ok(await c.as(c.god, 'POST', `${P}/media-relays`, { mediaRelaySetId: set.id, name: 'rtp1', address: 'udp:10.0.0.5:2223', metric: 2 }), 201);
@@ -160,6 +165,8 @@ forEachBackend('infrastructure API', (b) => {
     // A set used by a client stays; an unused one goes with its relays.
     const brand = await newBrand(c);
     ok(await c.as(c.god, 'POST', `${P}/clients`, { brandId: brand.id, type: 'vpbx', name: 'R', domain: 'r.example.com', mediaRelaySetId: set.id }), 201);
+    const onDefault = ok(await c.as(c.god, 'POST', `${P}/clients`, { brandId: brand.id, type: 'vpbx', name: 'R0', domain: 'r0.example.com', mediaRelaySetId: 0 }), 201);
+    assert.equal(onDefault.mediaRelaySetId, 0, 'set 0 is a valid reference');
     expectProblem(await c.as(c.god, 'DELETE', `${P}/media-relay-sets/${set.id}`), 409, 'IN_USE');
     const spare = ok(await c.as(c.god, 'POST', `${P}/media-relay-sets`, { name: 'spare' }), 201);
     ok(await c.as(c.god, 'POST', `${P}/media-relays`, { mediaRelaySetId: spare.id, name: 'rtp9', address: '10.0.0.99:2223' }), 201);
@@ -252,12 +259,30 @@ forEachBackend('infrastructure API', (b) => {
     expectProblem(await c.as(c.god, 'POST', `${P}/notification-templates`, { brandId: brand.id, name: 'Our fax', type: 'fax' }), 409, 'UNIQUE_VIOLATION');
     expectProblem(await c.as(c.god, 'POST', `${P}/notification-templates`, { name: 'x', type: 'sms' }), 400, 'VALIDATION_FAILED', '/type');
 
-    // Brand operators manage their own templates only.
+    // Brand operators manage their own templates, see the platform defaults read-only, never other brands' rows.
     const op = await brandOperator(c, other.id, 'ops-o');
     const mine = ok(await c.as(op, 'POST', '/api/brand/notification-templates', { name: 'Mine', type: 'invoice' }), 201);
     assert.equal(mine.brandId, other.id);
-    assert.deepEqual(ok(await c.as(op, 'GET', '/api/brand/notification-templates')).items.map((t: { id: number }) => t.id), [mine.id]);
+    const seen = ok(await c.as(op, 'GET', '/api/brand/notification-templates?pageSize=100')).items.map((t: { id: number }) => t.id);
+    assert.deepEqual(seen.sort((x: number, y: number) => x - y), [...defaults.map((d: { id: number }) => d.id), mine.id].sort((x, y) => x - y));
+    assert.equal(ok(await c.as(op, 'GET', '/api/brand/notification-templates?brandId[null]=true&pageSize=100')).total, defaults.length);
+    assert.equal(ok(await c.as(op, 'GET', `/api/brand/notification-templates/${byType('fax')}`)).brandId, null);
     expectProblem(await c.as(op, 'GET', `/api/brand/notification-templates/${own.id}`), 404, 'NOT_FOUND');
+    expectProblem(await c.as(op, 'PATCH', `/api/brand/notification-templates/${own.id}`, { name: 'stolen' }), 404, 'NOT_FOUND');
+    expectProblem(await c.as(op, 'PATCH', `/api/brand/notification-templates/${byType('fax')}`, { name: 'mine now' }), 403, 'SHARED_READ_ONLY');
+    expectProblem(await c.as(op, 'DELETE', `/api/brand/notification-templates/${byType('fax')}`), 403, 'SHARED_READ_ONLY');
+    assert.equal(ok(await c.as(c.god, 'GET', `${P}/notification-templates/${byType('fax')}`)).name, defaults.find((d: { type: string }) => d.type === 'fax').name);
+    // A brand admin may point its clients at a platform default or its own template, not at another brand's.
+    const cl = ok(await c.as(op, 'POST', '/api/brand/clients', { type: 'vpbx', name: 'T', domain: 't.example.com', faxNotificationTemplateId: byType('fax') }), 201);
+    assert.equal(cl.faxNotificationTemplateId, byType('fax'));
+    assert.equal(ok(await c.as(op, 'PATCH', `/api/brand/clients/${cl.id}`, { invoiceNotificationTemplateId: mine.id })).invoiceNotificationTemplateId, mine.id);
+    assert.equal(ok(await c.as(op, 'PATCH', `/api/brand/clients/${cl.id}`, { voicemailNotificationTemplateId: byType('voicemail') })).voicemailNotificationTemplateId, byType('voicemail'));
+    expectProblem(await c.as(op, 'PATCH', `/api/brand/clients/${cl.id}`, { faxNotificationTemplateId: own.id }), 404, 'REFERENCE_NOT_FOUND', '/faxNotificationTemplateId');
+    expectProblem(await c.as(op, 'PATCH', `/api/brand/clients/${cl.id}`, { invoiceNotificationTemplateId: own.id }), 404, 'REFERENCE_NOT_FOUND', '/invoiceNotificationTemplateId');
+    expectProblem(await c.as(op, 'PATCH', `/api/brand/clients/${cl.id}`, { faxNotificationTemplateId: byType('voicemail') }), 400, 'VALIDATION_FAILED', '/faxNotificationTemplateId');
+    // A shared row still cannot go while referenced, and the platform can still edit it.
+    ok(await c.as(c.god, 'PATCH', `${P}/notification-templates/${byType('fax')}`, { name: 'Default fax (edited)' }));
+    expectProblem(await c.as(c.god, 'DELETE', `${P}/notification-templates/${byType('fax')}`), 409, 'IN_USE');
     await c.app.close();
   });
 

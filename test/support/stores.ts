@@ -8,7 +8,13 @@
 //   });
 //
 // Fresh stores are cheap: PGlite opens from a dump of a migrated template (~0.3 s), PostgreSQL copies a migrated
-// template database (CREATE DATABASE … TEMPLATE). Templates are built once per test process.
+// template database (CREATE DATABASE … TEMPLATE).
+//
+// Under `npm test` (scripts/run-tests.mjs → suite-setup.ts) the templates and ONE PostgreSQL cluster exist once
+// per run and arrive through env: SWITCHYARD_TEST_PGLITE_TEMPLATE (dump file), SWITCHYARD_TEST_PG_URL and
+// SWITCHYARD_TEST_PG_TEMPLATE. Without them (a file run alone with `node --import tsx --test x.test.ts`) each
+// test process builds its own templates and starts its own cluster, as before.
+import { existsSync, readFileSync } from 'node:fs';
 import { after, afterEach, before, beforeEach, describe } from 'node:test';
 import { createPgliteTemplate, openStore, type Store } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
@@ -35,9 +41,17 @@ export interface BackendOptions {
 
 let pgliteTemplate: Promise<Blob> | undefined;
 
-/** Opens a fresh migrated in-memory PGlite store (from a per-process template dump). */
+/** The run's PGlite template dump (env), or null to build one in this process. */
+function runPgliteTemplate(): Blob | null {
+  const file = process.env.SWITCHYARD_TEST_PGLITE_TEMPLATE;
+  if (!file) return null;
+  if (!existsSync(file)) throw new Error(`SWITCHYARD_TEST_PGLITE_TEMPLATE: ${file} does not exist`);
+  return new Blob([readFileSync(file)]);
+}
+
+/** Opens a fresh migrated in-memory PGlite store (from the run's template dump, else a per-process one). */
 export async function openPgliteTestStore(): Promise<Store> {
-  pgliteTemplate ??= createPgliteTemplate();
+  pgliteTemplate ??= (async () => runPgliteTemplate() ?? createPgliteTemplate())();
   return openStore({ dataDir: 'memory://', pgliteTemplate: await pgliteTemplate });
 }
 
@@ -45,9 +59,19 @@ let cluster: Promise<PostgresCluster | null> | undefined;
 let pgTemplateUrl: Promise<string> | undefined;
 let clusterUsers = 0;
 
-/** The process's PostgreSQL cluster (started on first use), or null when PostgreSQL is unavailable (not CI). */
+/** The run's cluster (env), not ours to stop. */
+function runCluster(): PostgresCluster | null {
+  const url = process.env.SWITCHYARD_TEST_PG_URL;
+  if (!url) return null;
+  return { url, port: Number(new URL(url).port), stop: async () => {} };
+}
+
+/**
+ * The PostgreSQL cluster of this test process: the run's (env SWITCHYARD_TEST_PG_URL), else one started on first
+ * use; null when PostgreSQL is unavailable (not CI).
+ */
 export function sharedPostgres(): Promise<PostgresCluster | null> {
-  cluster ??= startPostgres();
+  cluster ??= (async () => runCluster() ?? startPostgres())();
   return cluster;
 }
 
@@ -76,6 +100,12 @@ export async function openPostgresTestStore(): Promise<Store> {
   const c = await sharedPostgres();
   if (!c) throw new Error(postgresUnavailable() ?? 'PostgreSQL unavailable');
   pgTemplateUrl ??= (async () => {
+    const runTemplate = process.env.SWITCHYARD_TEST_PG_URL ? process.env.SWITCHYARD_TEST_PG_TEMPLATE : undefined;
+    if (runTemplate) {
+      const u = new URL(c.url);
+      u.pathname = `/${runTemplate}`;
+      return u.toString();
+    }
     const url = await createDatabase(c.url, { name: `sy_template_${process.pid}` });
     const s = await openStore({ databaseUrl: url, migrate: false });
     try {
@@ -106,7 +136,7 @@ export async function openPostgresTestStore(): Promise<Store> {
  */
 export function forEachBackend(name: string, fn: (b: Backend) => void, opts: BackendOptions = {}): void {
   for (const kind of opts.only ?? (['pglite', 'postgres'] as const)) {
-    const skip = kind === 'postgres' && process.env.CI !== 'true' ? postgresUnavailable() : null;
+    const skip = kind === 'postgres' && process.env.CI !== 'true' && !process.env.SWITCHYARD_TEST_PG_URL ? postgresUnavailable() : null;
     describe(`${name} [${kind}]`, skip ? { skip } : {}, () => {
       let current: Store | undefined;
       let extras: Store[] = [];

@@ -46,7 +46,7 @@ export function authPaths(level: Level): Record<string, unknown> {
         );
   const paths: Record<string, unknown> = {
     [`${base}/auth/login`]: { post: login },
-    [`${base}/auth/refresh`]: { post: post('New token pair from a refresh token (rotated; also POST /token/refresh)', { refreshToken: { type: 'string' } }, ['refreshToken']) },
+    [`${base}/auth/refresh`]: { post: post('New token pair from a refresh token (rotated; also POST /token/refresh)', { refreshToken: { type: 'string' }, refresh_token: { type: 'string', description: 'alias of refreshToken' } }, []) },
     [`${base}/auth/logout`]: { post: { tags: ['auth'], summary: 'End the session of this token', security: [{ bearer: [] }], responses: { '204': { description: 'Logged out' } } } },
   };
   if (level !== 'user') {
@@ -56,7 +56,7 @@ export function authPaths(level: Level): Record<string, unknown> {
           tags: ['administratorPrivileges'],
           summary: `${mode === 'grant-all' ? 'Grant' : 'Revoke'} create/read/update/delete on every resource of this level`,
           security: [{ bearer: [] }],
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }],
           responses: { '200': { description: 'Done' }, '404': { description: 'Not found', content: { 'application/problem+json': { schema: problem } } } },
         },
       };
@@ -69,6 +69,14 @@ export function authPaths(level: Level): Record<string, unknown> {
   }
   if (level === 'client') {
     paths[`${base}/auth/exchange`] = { post: post('Emulate a client with a platform or brand token (also POST /token/exchange)', { clientId: { type: 'integer' } }, ['clientId'], true) };
+  }
+  // IvozProvider's path names (S44) are served too: documented as second paths marked `x-alias-of`.
+  const aliases: Array<[string, string]> = [['/admin_login', '/auth/login'], ['/token/refresh', '/auth/refresh']];
+  if (level === 'brand' || level === 'client') aliases.push(['/token/exchange', '/auth/exchange']);
+  for (const [alias, own] of aliases) {
+    if (level === 'user' && alias === '/admin_login') continue;
+    const item = paths[`${base}${own}`] as { post: Record<string, unknown> } | undefined;
+    if (item) paths[`${base}${alias}`] = { 'x-alias-of': `${base}${own}`, post: { ...item.post, description: `Alias of \`${base}${own}\`.` } };
   }
   return paths;
 }

@@ -4,7 +4,7 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { CallerContext } from '../../domain/tenancy/caller.ts';
 import { ApiError, validationError, type FieldError } from '../errors.ts';
-import { scopedSelect } from '../tenancy/scope.ts';
+import { scopedSelect, type ScopeMode } from '../tenancy/scope.ts';
 import { checkReferences } from '../tenancy/references.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { mapDbError } from './db-errors.ts';
@@ -55,8 +55,9 @@ async function presentAll(deps: CrudDeps, db: AnyDb, r: Resource, caller: Caller
   return rows.map((row) => present(r, caller, row));
 }
 
-function parseId(raw: string): number {
-  if (!/^[1-9]\d{0,14}$/.test(raw)) throw new ApiError('NOT_FOUND', 'not found');
+/** Path ids: non-negative decimal integers without leading zeros (0 is a real id: the seeded media relay set 0). */
+export function parseId(raw: string): number {
+  if (!/^(0|[1-9]\d{0,14})$/.test(raw)) throw new ApiError('NOT_FOUND', 'not found');
   return Number(raw);
 }
 
@@ -98,9 +99,22 @@ export async function listRows(deps: CrudDeps, r: Resource, caller: CallerContex
   return { items, total: Number((countRow as Row | undefined)?.total ?? 0), page: lq.page, pageSize: lq.pageSize };
 }
 
-async function findRow(db: AnyDb, r: Resource, caller: CallerContext, id: number): Promise<Row | undefined> {
-  const row = (await scopedSelect(db, r, caller).selectAll(r.table).where(`${r.table}.id`, '=', id).executeTakeFirst()) as Row | undefined;
+async function findRow(db: AnyDb, r: Resource, caller: CallerContext, id: number, mode: ScopeMode = 'read'): Promise<Row | undefined> {
+  const row = (await scopedSelect(db, r, caller, mode).selectAll(r.table).where(`${r.table}.id`, '=', id).executeTakeFirst()) as Row | undefined;
   return row ? fromDb(r, row) : undefined;
+}
+
+/**
+ * The row an update or delete acts on: the caller's own (write scope). A shared row the caller can only read is
+ * 403 SHARED_READ_ONLY; anything else outside the scope is 404.
+ */
+async function findWritableRow(db: AnyDb, r: Resource, caller: CallerContext, id: number, rawId: string): Promise<Row> {
+  const row = await findRow(db, r, caller, id, 'write');
+  if (row) return row;
+  if (r.sharedNullOwner === true && (await findRow(db, r, caller, id, 'read'))) {
+    throw new ApiError('SHARED_READ_ONLY', `${r.name} ${rawId} is a shared platform row: read-only at the ${caller.level} level`);
+  }
+  throw new ApiError('NOT_FOUND', `${r.name} ${rawId} not found`);
 }
 
 export async function getRow(deps: CrudDeps, r: Resource, caller: CallerContext, rawId: string): Promise<Row> {
@@ -168,8 +182,7 @@ export async function createRow(deps: CrudDeps, r: Resource, caller: CallerConte
 export async function updateRow(deps: CrudDeps, r: Resource, caller: CallerContext, rawId: string, body: unknown): Promise<Row> {
   const id = parseId(rawId);
   return inTransaction(deps, r, async (trx) => {
-    const before = await findRow(trx, r, caller, id);
-    if (!before) throw new ApiError('NOT_FOUND', `${r.name} ${rawId} not found`);
+    const before = await findWritableRow(trx, r, caller, id, rawId);
     const input = validateBody(r, caller.level, 'update', body);
     const ctx: WriteContext = { op: 'update', resource: r, registry: deps.registry, caller, trx, input, values: { ...input }, before, merged: { ...before, ...input } };
     await runWriteHooks(deps, r, ctx);
@@ -195,8 +208,7 @@ function virtualValues(r: Resource, values: Row): Row {
 export async function deleteRow(deps: CrudDeps, r: Resource, caller: CallerContext, rawId: string): Promise<void> {
   const id = parseId(rawId);
   await inTransaction(deps, r, async (trx) => {
-    const before = await findRow(trx, r, caller, id);
-    if (!before) throw new ApiError('NOT_FOUND', `${r.name} ${rawId} not found`);
+    const before = await findWritableRow(trx, r, caller, id, rawId);
     const errors: FieldError[] = [];
     for (const h of r.hooks.beforeDelete) errors.push(...((await h({ resource: r, registry: deps.registry, caller, trx, row: before })) ?? []));
     if (errors.length > 0) throw new ApiError('CONFLICT', errors.map((e) => e.message).join('; '), errors);

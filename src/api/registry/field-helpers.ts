@@ -2,7 +2,7 @@
 import Type from 'typebox';
 import type { FieldDecl } from './types.ts';
 
-export const idField: FieldDecl = { schema: Type.Integer({ minimum: 1 }), readOnly: true, filter: ['exact', 'in'], order: true };
+export const idField: FieldDecl = { schema: Type.Integer({ minimum: 0 }), readOnly: true, filter: ['exact', 'in'], order: true };
 
 /** Non-empty trimmed text up to `max` chars, filterable exact/like, orderable. */
 export function text(max = 255, extra: Partial<FieldDecl> = {}): FieldDecl {
@@ -24,7 +24,8 @@ export function bool(extra: Partial<FieldDecl> = {}): FieldDecl {
 
 /** A foreign key to resource `ref` (checked against the caller's tenancy on write). */
 export function fk(ref: string, extra: Partial<FieldDecl> = {}): FieldDecl {
-  return { schema: Type.Integer({ minimum: 1 }), ref, filter: ['exact', 'in'], order: true, ...extra };
+  // minimum 0: id 0 is a real seeded row in some tables (the default media relay set 0).
+  return { schema: Type.Integer({ minimum: 0 }), ref, filter: ['exact', 'in'], order: true, ...extra };
 }
 
 export function enumOf(values: readonly string[], extra: Partial<FieldDecl> = {}): FieldDecl {

@@ -2,7 +2,7 @@
 // level can see. JSON Schema 2020-12 is OpenAPI 3.1's schema dialect, so TypeBox schemas go in as they are.
 import type { Level } from '../../domain/tenancy/caller.ts';
 import { PROBLEM_SCHEMA } from '../errors.ts';
-import { allows, type Resource } from './registry.ts';
+import { allows, resourcePaths, type Resource } from './registry.ts';
 import { readableFields, writableFields } from './fields.ts';
 import type { FieldDecl } from './types.ts';
 import { MAX_PAGE_SIZE } from './query.ts';
@@ -30,7 +30,7 @@ const problemResponse = (description: string) => ({ description, content: { 'app
 const ERROR_RESPONSES = {
   '400': problemResponse('Invalid request (field errors in `errors`)'),
   '401': problemResponse('Missing, invalid or expired token'),
-  '403': problemResponse('Restricted administrator without the privilege'),
+  '403': problemResponse('Restricted administrator without the privilege, or a shared platform row (read-only)'),
   '404': problemResponse('Not found (or outside your tenant)'),
   '409': problemResponse('Unique value taken, or row still referenced'),
 };
@@ -51,11 +51,30 @@ function listParameters(r: Resource, level: Level): Json[] {
   return params;
 }
 
+/** `/companies` → `Companies` (operationId suffix of an alias). */
+function pascalPath(path: string): string {
+  return path.slice(1).split('-').map(pascal).join('');
+}
+
+/**
+ * The operations of a path item under an alias path: same schemas, operationIds named after the alias (they must
+ * be unique in the document), and `x-alias-of` naming the resource's own path.
+ */
+function aliasOf(pathItem: Json, name: string, alias: string, own: string): Json {
+  const out: Json = { 'x-alias-of': own };
+  for (const [verb, op] of Object.entries(pathItem)) {
+    const o = op as Json;
+    const id = String(o.operationId);
+    out[verb] = { ...o, operationId: `${id.slice(0, id.length - name.length)}${pascalPath(alias)}`, description: `Alias of \`${own}\`.` };
+  }
+  return out;
+}
+
 /** Builds the OpenAPI 3.1 document for `level`. `extraPaths` adds hand-written paths (auth). */
 export function buildOpenApi(level: Level, resources: readonly Resource[], extraPaths: Json = {}): Json {
   const schemas: Json = { Problem: PROBLEM_SCHEMA };
   const paths: Json = { ...extraPaths };
-  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } };
   const tags: Json[] = [];
   for (const r of resources) {
     const name = pascal(r.name);
@@ -105,6 +124,11 @@ export function buildOpenApi(level: Level, resources: readonly Resource[], extra
     }
     if (Object.keys(coll).length > 0) paths[`/api/${level}${r.path}`] = coll;
     if (Object.keys(item).length > 0) paths[`/api/${level}${r.path}/{id}`] = item;
+    for (const alias of resourcePaths(r, level).slice(1)) {
+      const own = `/api/${level}${r.path}`;
+      if (Object.keys(coll).length > 0) paths[`/api/${level}${alias}`] = aliasOf(coll, name, alias, own);
+      if (Object.keys(item).length > 0) paths[`/api/${level}${alias}/{id}`] = aliasOf(item, name, alias, `${own}/{id}`);
+    }
   }
   return {
     openapi: '3.1.0',

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Type from 'typebox';
-import { ResourceRegistry, defineResource, extendResource } from './registry.ts';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import { ResourceRegistry, defineResource, extendResource, resourcePaths } from './registry.ts';
+import { parseId } from './crud.ts';
+import { scopedSelect } from '../tenancy/scope.ts';
+import type { CallerContext } from '../../domain/tenancy/caller.ts';
 import { readableFields, writableFields, stampedColumns } from './fields.ts';
 import { validateBody } from './validate.ts';
 import { parseListQuery } from './query.ts';
@@ -77,4 +81,56 @@ test('list query parsing', () => {
   assert.throws(() => parseListQuery(r, 'platform', { pin: 'x' }), (e: ApiError) => e.errors[0]?.code === 'UNKNOWN_PARAMETER');
   assert.throws(() => parseListQuery(r, 'platform', { page: ['1', '2'] }), (e: ApiError) => e.errors[0]?.code === 'REPEATED');
   assert.throws(() => parseListQuery(r, 'platform', { 'id[gte]': '1' }), (e: ApiError) => e.errors[0]?.code === 'FILTER_NOT_ALLOWED');
+});
+
+test('aliases: extra paths per level, validated like paths, never shared with another resource', () => {
+  const clients = defineResource({ ...things, name: 'clients', path: '/clients', aliases: [{ path: '/companies', levels: ['platform'] }] });
+  const reg = new ResourceRegistry([clients]);
+  const r = reg.get('clients');
+  assert.ok(r);
+  assert.deepEqual(resourcePaths(r, 'platform'), ['/clients', '/companies']);
+  assert.deepEqual(resourcePaths(r, 'brand'), ['/clients']);
+  assert.deepEqual(resourcePaths({ ...r, aliases: [{ path: '/companies' }] }, 'brand'), ['/clients', '/companies']);
+  assert.throws(() => new ResourceRegistry([clients, { ...things, name: 'companies', path: '/companies' }]), /share path \/companies/);
+  assert.throws(() => new ResourceRegistry([{ ...things, path: '/companies' }, clients]), /share path \/companies/);
+  assert.throws(() => new ResourceRegistry([{ ...clients, aliases: [{ path: '/Companies' }] }]), /kebab-case/);
+  assert.throws(() => new ResourceRegistry([{ ...clients, aliases: [{ path: '/clients' }] }]), /repeats a path/);
+});
+
+test('path ids: 0 and positive decimals, nothing else', () => {
+  assert.equal(parseId('0'), 0);
+  assert.equal(parseId('42'), 42);
+  assert.equal(parseId('999999999999999'), 999999999999999);
+  for (const bad of ['', '00', '01', '-1', '1e3', '1.0', ' 1', '0x10', '1000000000000000']) {
+    assert.throws(() => parseId(bad), (e: ApiError) => e.code === 'NOT_FOUND', bad);
+  }
+});
+
+test('scoping: shared null-owner rows are readable below platform, never writable', () => {
+  const db = new Kysely<any>({ // eslint-disable-line @typescript-eslint/no-explicit-any
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new PostgresIntrospector(k),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+  const brand: CallerContext = { level: 'brand', adminId: 1, brandId: 7, clientId: null, userId: null, restricted: false, chain: [] };
+  const god: CallerContext = { ...brand, level: 'platform', brandId: null };
+  const shared = { ...things, sharedNullOwner: true };
+  const where = (r: typeof things, c: CallerContext, mode?: 'read' | 'write') => {
+    const q = scopedSelect(db, r, c, mode).select('things.id').compile();
+    return [q.sql.replace(/^select "things"."id" from "things" where /, ''), q.parameters];
+  };
+  assert.deepEqual(where(shared, brand), ['("things"."brandId" = $1 or "things"."brandId" is null)', [7]]);
+  assert.deepEqual(where(shared, brand, 'write'), ['"things"."brandId" = $1', [7]]);
+  assert.deepEqual(where(things, brand), ['"things"."brandId" = $1', [7]]);
+  assert.deepEqual(where(shared, god), ['true', []]);
+  // A hop path: the row is shared when its first column is null.
+  const hop = { ...shared, owner: { brand: { column: 'clientId', table: 'clients', path: 'brandId' } } };
+  assert.match(String(where(hop, brand)[0]), /^\("things"\."clientId" in \(select .* or "things"\."clientId" is null\)$/);
+  // Two owner levels: a client caller sees rows without any owner, not other brands' brand-level rows.
+  const twoLevels = { ...shared, owner: { brand: 'brandId', client: 'clientId' } };
+  const client: CallerContext = { ...brand, level: 'client', clientId: 9 };
+  assert.deepEqual(where(twoLevels, client), ['("things"."clientId" = $1 or ("things"."brandId" is null and "things"."clientId" is null))', [9]]);
 });

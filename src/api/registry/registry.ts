@@ -52,9 +52,14 @@ export class ResourceRegistry {
   #add(d: ResourceDecl): void {
     if (this.#byName.has(d.name)) throw new Error(`resource ${d.name} declared twice`);
     if (!d.fields.id) throw new Error(`resource ${d.name} has no id field`);
-    if (!/^\/[a-z0-9]+(-[a-z0-9]+)*$/.test(d.path)) throw new Error(`resource ${d.name}: path ${d.path} is not kebab-case`);
+    const paths = [d.path, ...(d.aliases ?? []).map((a) => a.path)];
+    for (const p of paths) {
+      if (!/^\/[a-z0-9]+(-[a-z0-9]+)*$/.test(p)) throw new Error(`resource ${d.name}: path ${p} is not kebab-case`);
+    }
+    if (new Set(paths).size !== paths.length) throw new Error(`resource ${d.name}: an alias repeats a path`);
     for (const r of this.#byName.values()) {
-      if (r.path === d.path) throw new Error(`resources ${r.name} and ${d.name} share path ${d.path}`);
+      const taken = resourcePaths(r, undefined).find((p) => paths.includes(p));
+      if (taken !== undefined) throw new Error(`resources ${r.name} and ${d.name} share path ${taken}`);
     }
     const h = d.hooks ?? {};
     this.#byName.set(d.name, {
@@ -102,6 +107,15 @@ export class ResourceRegistry {
       .filter((r) => (r.levels[level]?.length ?? 0) > 0)
       .sort((a, b) => a.name.localeCompare(b.name));
   }
+}
+
+/**
+ * The URL paths of a resource at `level`: its own path first, then its aliases for that level
+ * (`level` undefined: every alias).
+ */
+export function resourcePaths(r: Resource | ResourceDecl, level: Level | undefined): string[] {
+  const aliases = (r.aliases ?? []).filter((a) => level === undefined || a.levels === undefined || a.levels.includes(level));
+  return [r.path, ...aliases.map((a) => a.path)];
 }
 
 export function allows(r: Resource | ResourceDecl, level: Level, op: Operation): boolean {

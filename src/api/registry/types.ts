@@ -129,6 +129,12 @@ export interface ResourceDecl {
   readonly table: string;
   /** URL path under `/api/<level>`: kebab-case plural (`/portal-urls`). */
   readonly path: string;
+  /**
+   * More URL paths for the same resource (other products' names: IvozProvider's `/companies` for `/clients`).
+   * Same routes, scoping and privileges; a second OpenAPI path marked `x-alias-of`. `levels` limits an alias to
+   * some of the resource's levels (default: all of them).
+   */
+  readonly aliases?: ReadonlyArray<{ readonly path: string; readonly levels?: readonly Level[] }>;
   /** One line for the OpenAPI document. */
   readonly description?: string;
   /** Operations per level; a level not listed does not see the resource at all. */
@@ -141,6 +147,14 @@ export interface ResourceDecl {
    * and are then not writable at that level.
    */
   readonly owner?: { readonly brand?: OwnerPath; readonly client?: OwnerPath; readonly user?: OwnerPath };
+  /**
+   * Rows whose owner is null are shared platform rows (defaults every tenant may use, e.g. notification templates
+   * with `brandId` null). Callers below platform see them next to their own rows and may reference them (`ref`),
+   * but cannot change or delete them (403 SHARED_READ_ONLY); they cannot create them either, since their owner
+   * column is stamped. A row is shared when it has no owner at all: the first column of every owner path
+   * (`brandId`, or the `column` of a hop) is null. Platform callers read and write them like any row.
+   */
+  readonly sharedNullOwner?: boolean;
   readonly unique?: readonly UniqueDecl[];
   /** Default list order when `order` is not given (default `['id']`). */
   readonly defaultOrder?: readonly string[];

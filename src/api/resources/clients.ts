@@ -24,6 +24,8 @@ export default defineResource({
   name: 'clients',
   table: 'clients',
   path: '/clients',
+  // IvozProvider calls clients "companies" (S44: GET /api/brand/companies).
+  aliases: [{ path: '/companies', levels: ['platform', 'brand'] }],
   description: 'Clients: vPBX, residential, retail and wholesale',
   levels: { platform: ['list', 'get', 'create', 'update', 'delete'], brand: ['list', 'get', 'create', 'update', 'delete'], client: ['get', 'list'] },
   owner: { brand: 'brandId', client: 'id' },

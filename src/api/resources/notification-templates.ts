@@ -24,17 +24,22 @@ export const TEMPLATE_REF_TYPES: Readonly<Record<string, NotificationType>> = {
 /** Checks template refs in `values` against the owning brand (`brandId` null: a brand being created). */
 export async function checkTemplateRefs(
   trx: Kysely<Database>, values: Readonly<Record<string, unknown>>, brandId: number | null,
+  opts: { platform: boolean } = { platform: true },
 ): Promise<FieldError[]> {
   const errs: FieldError[] = [];
   for (const [field, type] of Object.entries(TEMPLATE_REF_TYPES)) {
     const id = values[field];
     if (typeof id !== 'number') continue;
     const t = await trx.selectFrom('notificationTemplates').select(['type', 'brandId']).where('id', '=', id).executeTakeFirst();
+    const foreign = t !== undefined && t.brandId !== null && t.brandId !== brandId;
+    // Below platform a missing or another brand's template is invisible: the generic reference check answers 404
+    // without telling the caller whether it exists or what type it has.
+    if (!opts.platform && (!t || foreign)) continue;
     if (!t) {
       errs.push({ field: `/${field}`, code: 'REFERENCE_NOT_FOUND', message: `no notification template ${id}` });
     } else if (t.type !== type) {
       errs.push({ field: `/${field}`, code: 'WRONG_TEMPLATE_TYPE', message: `template ${id} is of type ${t.type}, not ${type}` });
-    } else if (t.brandId !== null && t.brandId !== brandId) {
+    } else if (foreign) {
       errs.push({ field: `/${field}`, code: 'REFERENCE_NOT_FOUND', message: `template ${id} belongs to another brand` });
     }
   }
@@ -51,6 +56,9 @@ const templates = defineResource({
     brand: ['list', 'get', 'create', 'update', 'delete'],
   },
   owner: { brand: 'brandId' },
+  // Platform defaults (brandId null) are visible to every brand and referable from brands and clients,
+  // read-only below platform; other brands' templates stay invisible.
+  sharedNullOwner: true,
   fields: {
     id: { schema: Type.Integer(), readOnly: true, order: true },
     brandId: { schema: Type.Integer(), nullable: true, ref: 'brands', filter: ['exact', 'in'], createOnly: true },
@@ -64,7 +72,8 @@ const templates = defineResource({
 export default templates;
 
 function refHook(brandOf: (ctx: WriteContext) => number | null) {
-  return async (ctx: WriteContext) => checkTemplateRefs(ctx.trx as Kysely<Database>, ctx.values, brandOf(ctx));
+  return async (ctx: WriteContext) =>
+    checkTemplateRefs(ctx.trx as Kysely<Database>, ctx.values, brandOf(ctx), { platform: ctx.caller.level === 'platform' });
 }
 
 export const extensions = [

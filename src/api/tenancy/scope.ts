@@ -21,8 +21,24 @@ export function ownerPathMatches(eb: AnyEb, table: string, path: OwnerPath, id: 
   return eb(eb.ref(`${table}.${path.column}`), 'in', inner);
 }
 
+/**
+ * Which rows a scope admits: `read` (lists, gets, reference checks) includes shared null-owner rows of resources
+ * declared `sharedNullOwner`; `write` (the row lookup before an update or delete) only the caller's own rows.
+ */
+export type ScopeMode = 'read' | 'write';
+
+/**
+ * The row has no owner at all: the first column of every declared owner path is null (a shared platform row).
+ * Every path, not only the caller's: with owner `{ brand, client }` a client caller must not see the brand-level
+ * rows (client null) of other brands.
+ */
+function ownerIsNull(eb: AnyEb, r: Resource | ResourceDecl): Expression<SqlBool> {
+  const paths = [r.owner?.brand, r.owner?.client, r.owner?.user].filter((p): p is OwnerPath => p !== undefined);
+  return eb.and(paths.map((p) => eb(eb.ref(`${r.table}.${typeof p === 'string' ? p : p.column}`), 'is', null)));
+}
+
 /** The caller's row condition on resource `r` (platform: true; no visible rows: false). */
-export function scopeCondition(eb: AnyEb, r: Resource | ResourceDecl, caller: CallerContext): Expression<SqlBool> {
+export function scopeCondition(eb: AnyEb, r: Resource | ResourceDecl, caller: CallerContext, mode: ScopeMode = 'read'): Expression<SqlBool> {
   const c = ownerConstraint(caller, {
     brand: r.owner?.brand !== undefined,
     client: r.owner?.client !== undefined,
@@ -32,12 +48,17 @@ export function scopeCondition(eb: AnyEb, r: Resource | ResourceDecl, caller: Ca
   if (c.kind === 'none') return sql<SqlBool>`false`;
   const path = r.owner?.[c.kind];
   if (path === undefined) return sql<SqlBool>`false`;
-  return ownerPathMatches(eb, r.table, path, c.id);
+  const own = ownerPathMatches(eb, r.table, path, c.id);
+  if (mode === 'read' && r.sharedNullOwner === true) return eb.or([own, ownerIsNull(eb, r)]);
+  return own;
 }
 
-/** `select * from r.table where <caller scope>`: the only way the registry reads rows. */
-export function scopedSelect(db: AnyDb, r: Resource | ResourceDecl, caller: CallerContext): SelectQueryBuilder<any, any, any> {
-  return db.selectFrom(r.table).where((eb: AnyEb) => scopeCondition(eb, r, caller));
+/**
+ * `select … from r.table where <caller scope>`: the only way the registry reads rows. `mode` 'write' leaves out
+ * shared rows the caller may read but not change.
+ */
+export function scopedSelect(db: AnyDb, r: Resource | ResourceDecl, caller: CallerContext, mode: ScopeMode = 'read'): SelectQueryBuilder<any, any, any> {
+  return db.selectFrom(r.table).where((eb: AnyEb) => scopeCondition(eb, r, caller, mode));
 }
 
 /**

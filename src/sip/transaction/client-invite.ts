@@ -4,55 +4,35 @@
 //      |                 |
 //      +---300-699 (send ACK)---> Completed --Timer D--> Terminated
 //   Calling --Timer B--> Terminated (timeout to TU)
-import { createResponse, type SipRequest, type SipResponse } from '../message.ts';
+import type { SipRequest, SipResponse } from '../message.ts';
 import { buildAckForNon2xx } from './ack.ts';
 import { buildCancel } from './cancel.ts';
-import { TxTimers, trySend, type TxContext } from './context.ts';
+import { ClientTransactionBase } from './client-base.ts';
+import type { TxContext } from './context.ts';
 import { sixtyFourT1 } from './timers.ts';
-import type { ClientTransaction, ClientTxHandlers, ClientTxState, SendTarget } from './types.ts';
+import type { ClientTxHandlers, SendTarget } from './types.ts';
 
-export class ClientInviteTransaction implements ClientTransaction {
-  readonly kind = 'client' as const;
-  readonly method = 'INVITE';
-  readonly id: string;
-  readonly branch: string;
-  readonly request: SipRequest;
-  readonly target: SendTarget;
-  #state: ClientTxState = 'calling';
-  readonly #ctx: TxContext;
-  readonly #h: ClientTxHandlers;
-  readonly #timers: TxTimers;
-  readonly #reliable: boolean;
+export class ClientInviteTransaction extends ClientTransactionBase {
+  override readonly method = 'INVITE';
   #ack: SipRequest | undefined;
   #cancelPending: Array<[string, string]> | undefined;
   #cancelSent = false;
 
   constructor(ctx: TxContext, id: string, req: SipRequest, target: SendTarget, h: ClientTxHandlers) {
-    this.#ctx = ctx;
-    this.id = id;
-    this.branch = req.topVia.branch!;
-    this.request = req;
-    this.target = target;
-    this.#h = h;
-    this.#timers = new TxTimers(ctx.clock);
-    this.#reliable = ctx.sink.reliable(target.transport);
-  }
-
-  get state(): ClientTxState {
-    return this.#state;
+    super(ctx, id, req, target, h, 'calling');
   }
 
   /** RFC 3261 §17.1.1.2: send the INVITE, start A (unreliable only) and B. */
   start(): void {
     // Timers first: a synchronous transport may deliver the answer before send() returns.
-    const t = this.#ctx.timers;
-    if (!this.#reliable) this.#scheduleA(t.T1);
-    this.#timers.start('B', sixtyFourT1(t), () => this.#timerB());
-    this.#send(this.request);
+    const t = this.ctx.timers;
+    if (!this.reliable) this.#scheduleA(t.T1);
+    this.timers.start('B', sixtyFourT1(t), () => this.#timerB());
+    this.send(this.request);
   }
 
   receiveResponse(res: SipResponse): void {
-    switch (this.#state) {
+    switch (this.current) {
       case 'calling':
         return this.#stateCalling(res);
       case 'proceeding':
@@ -69,25 +49,21 @@ export class ClientInviteTransaction implements ClientTransaction {
   cancel(extraHeaders: Array<[string, string]> = []): void {
     if (this.#cancelSent) return;
     // RFC 3261 §9.1: no CANCEL before a provisional response; wait for one.
-    if (this.#state === 'calling') {
+    if (this.current === 'calling') {
       this.#cancelPending = extraHeaders;
       return;
     }
-    if (this.#state === 'proceeding') this.#sendCancel(extraHeaders);
-  }
-
-  terminate(): void {
-    this.#terminate();
+    if (this.current === 'proceeding') this.#sendCancel(extraHeaders);
   }
 
   // --- states -------------------------------------------------------------------------------------------
 
   #stateCalling(res: SipResponse): void {
-    this.#timers.stop('A');
-    this.#timers.stop('B');
+    this.timers.stop('A');
+    this.timers.stop('B');
     if (res.status < 200) {
-      this.#state = 'proceeding';
-      this.#h.onResponse?.(res, this);
+      this.current = 'proceeding';
+      this.h.onResponse?.(res, this);
       if (this.#cancelPending) this.#sendCancel(this.#cancelPending);
       return;
     }
@@ -96,58 +72,51 @@ export class ClientInviteTransaction implements ClientTransaction {
 
   #stateProceeding(res: SipResponse): void {
     if (res.status < 200) {
-      this.#h.onResponse?.(res, this);
+      this.h.onResponse?.(res, this);
       return;
     }
-    this.#timers.stop('cancel');
+    this.timers.stop('cancel');
     if (res.status < 300) {
       // RFC 6026 §7.2: 2xx → Accepted; the TU sends the ACK (a new transaction) and sees every 2xx.
-      this.#state = 'accepted';
-      this.#timers.start('M', sixtyFourT1(this.#ctx.timers), () => this.#terminate());
-      this.#h.onResponse?.(res, this);
+      this.current = 'accepted';
+      this.timers.start('M', sixtyFourT1(this.ctx.timers), () => this.terminate());
+      this.h.onResponse?.(res, this);
       return;
     }
     // RFC 3261 §17.1.1.2: 300-699 → send ACK, to TU, Completed; Timer D (32 s unreliable, 0 reliable).
-    this.#state = 'completed';
+    this.current = 'completed';
     this.#ack = buildAckForNon2xx(this.request, res);
-    this.#send(this.#ack);
-    this.#h.onResponse?.(res, this);
-    if (this.#state !== 'completed') return;
-    const d = this.#reliable ? 0 : this.#ctx.timers.D;
-    this.#timers.start('D', d, () => this.#terminate());
+    this.send(this.#ack);
+    this.h.onResponse?.(res, this);
+    if (this.current !== 'completed') return;
+    const d = this.reliable ? 0 : this.ctx.timers.D;
+    this.timers.start('D', d, () => this.terminate());
   }
 
   #stateCompleted(res: SipResponse): void {
     // RFC 3261 §17.1.1.2: final response retransmissions are absorbed; the ACK is sent again.
-    if (res.status >= 300 && this.#ack) this.#send(this.#ack);
+    if (res.status >= 300 && this.#ack) this.send(this.#ack);
   }
 
   #stateAccepted(res: SipResponse): void {
     // RFC 6026 §7.2: 2xx retransmissions and 2xx from other forks go to the TU; others are absorbed.
-    if (res.status >= 200 && res.status < 300) this.#h.onResponse?.(res, this);
+    if (res.status >= 200 && res.status < 300) this.h.onResponse?.(res, this);
   }
 
   // --- timers ---------------------------------------------------------------------------------------------
 
   /** RFC 3261 §17.1.1.2: Timer A doubles each time (T1, 2T1, 4T1, …), uncapped, while in Calling. */
   #scheduleA(ms: number): void {
-    this.#timers.start('A', ms, () => {
-      if (this.#state !== 'calling') return;
-      if (!this.#send(this.request)) return;
+    this.timers.start('A', ms, () => {
+      if (this.current !== 'calling') return;
+      if (!this.send(this.request)) return;
       this.#scheduleA(ms * 2);
     });
   }
 
   #timerB(): void {
-    if (this.#state !== 'calling') return;
-    this.#timeout();
-  }
-
-  #timeout(): void {
-    const h = this.#h;
-    this.#terminate();
-    if (h.onTimeout) h.onTimeout(this);
-    else h.onResponse?.(createResponse(this.request, 408, 'Request Timeout'), this);
+    if (this.current !== 'calling') return;
+    this.timeout();
   }
 
   // --- helpers ------------------------------------------------------------------------------------------
@@ -156,33 +125,10 @@ export class ClientInviteTransaction implements ClientTransaction {
     this.#cancelSent = true;
     this.#cancelPending = undefined;
     const cancel = buildCancel(this.request, extra);
-    this.#ctx.sendRequest(cancel, this.target, {});
+    this.ctx.sendRequest(cancel, this.target, {});
     // RFC 3261 §9.1: without a final response 64*T1 after the CANCEL, consider the INVITE cancelled.
-    this.#timers.start('cancel', sixtyFourT1(this.#ctx.timers), () => {
-      if (this.#state === 'proceeding') this.#timeout();
+    this.timers.start('cancel', sixtyFourT1(this.ctx.timers), () => {
+      if (this.current === 'proceeding') this.timeout();
     });
-  }
-
-  #send(msg: SipRequest): boolean {
-    const err = trySend(this.#ctx.sink, msg, this.target);
-    if (err === undefined) return true;
-    this.transportError(err);
-    return false;
-  }
-
-  /** RFC 3261 §17.1.4: a transport failure terminates the transaction and is reported to the TU. */
-  transportError(message: string): void {
-    if (this.#state === 'terminated') return;
-    const h = this.#h;
-    this.#terminate();
-    h.onTransportError?.({ code: 'SIP_ERR_TRANSPORT', message }, this);
-  }
-
-  #terminate(): void {
-    if (this.#state === 'terminated') return;
-    this.#state = 'terminated';
-    this.#timers.stopAll();
-    this.#ctx.removed(this);
-    this.#h.onTerminated?.(this);
   }
 }

@@ -6,66 +6,34 @@
 //                                 +--Timer H--> Terminated (failure to TU)
 import { randomBytes } from 'node:crypto';
 import { createResponse, type SipRequest, type SipResponse } from '../message.ts';
-import { TxTimers, trySend, type TxContext } from './context.ts';
-import { responseTarget } from './response-target.ts';
+import type { TxContext } from './context.ts';
+import { ServerTransactionBase } from './server-base.ts';
 import { sixtyFourT1 } from './timers.ts';
-import type { MessageSource, SendTarget, ServerTransaction, ServerTxState } from './types.ts';
+import type { MessageSource } from './types.ts';
 
-export class ServerInviteTransaction implements ServerTransaction {
-  readonly kind = 'server' as const;
-  readonly method = 'INVITE';
-  readonly id: string;
-  readonly branch: string;
-  readonly request: SipRequest;
-  readonly source: MessageSource;
-  #state: ServerTxState = 'proceeding';
-  #last: SipResponse | undefined;
+export class ServerInviteTransaction extends ServerTransactionBase {
+  override readonly method = 'INVITE';
   #lastProvisional: SipResponse | undefined;
   #cancelled = false;
-  readonly #ctx: TxContext;
-  readonly #timers: TxTimers;
-  readonly #reliable: boolean;
-  readonly #target: SendTarget;
   readonly #cancelCbs: Array<(c: SipRequest) => void> = [];
-  readonly #failureCbs: Array<(r: 'timeout' | 'transport') => void> = [];
-  readonly #terminatedCbs: Array<() => void> = [];
 
   constructor(ctx: TxContext, id: string, req: SipRequest, source: MessageSource) {
-    this.#ctx = ctx;
-    this.id = id;
-    this.branch = req.topVia.branch ?? '';
-    this.request = req;
-    this.source = source;
-    this.#timers = new TxTimers(ctx.clock);
-    this.#reliable = ctx.sink.reliable(source.transport);
-    this.#target = responseTarget(req.topVia, source, this.#reliable);
+    super(ctx, id, req, source, 'proceeding');
   }
 
-  get state(): ServerTxState {
-    return this.#state;
-  }
-  get lastResponse(): SipResponse | undefined {
-    return this.#last;
-  }
   get cancelled(): boolean {
     return this.#cancelled;
   }
 
   /** RFC 3261 §17.2.1: 100 Trying unless the TU answers within 200 ms. */
   start(): void {
-    this.#timers.start('trying', this.#ctx.timers.trying100, () => {
-      if (this.#state === 'proceeding' && !this.#last) this.respond(createResponse(this.request, 100, 'Trying'));
+    this.timers.start('trying', this.ctx.timers.trying100, () => {
+      if (this.current === 'proceeding' && !this.last) this.respond(createResponse(this.request, 100, 'Trying'));
     });
   }
 
   onCancel(cb: (cancel: SipRequest) => void): void {
     this.#cancelCbs.push(cb);
-  }
-  onFailure(cb: (reason: 'timeout' | 'transport') => void): void {
-    this.#failureCbs.push(cb);
-  }
-  onTerminated(cb: () => void): void {
-    this.#terminatedCbs.push(cb);
   }
   get hasCancelHandler(): boolean {
     return this.#cancelCbs.length > 0;
@@ -74,18 +42,18 @@ export class ServerInviteTransaction implements ServerTransaction {
   /** Called by the layer for a matching INVITE retransmission or ACK. */
   receiveRequest(req: SipRequest, source: MessageSource): void {
     if (req.method === 'ACK') return this.#receiveAck(req, source);
-    switch (this.#state) {
+    switch (this.current) {
       case 'proceeding':
         // RFC 3261 §17.2.1: retransmitted INVITE → resend the most recent provisional response.
-        if (this.#lastProvisional) this.#send(this.#lastProvisional);
+        if (this.#lastProvisional) this.send(this.#lastProvisional);
         else {
-          this.#timers.stop('trying');
+          this.timers.stop('trying');
           this.respond(createResponse(this.request, 100, 'Trying'));
         }
         return;
       case 'completed':
         // RFC 3261 §17.2.1: retransmitted INVITE in Completed → resend the final response.
-        if (this.#last) this.#send(this.#last);
+        if (this.last) this.send(this.last);
         return;
       default:
         // Confirmed absorbs; RFC 6026 §7.1: Accepted absorbs INVITE retransmissions (the TU resends 2xx).
@@ -94,25 +62,25 @@ export class ServerInviteTransaction implements ServerTransaction {
   }
 
   respond(res: SipResponse): void {
-    switch (this.#state) {
+    switch (this.current) {
       case 'proceeding':
         return this.#stateProceedingRespond(res);
       case 'accepted':
         // RFC 6026 §8.7: 2xx retransmissions from the TU are passed to the transport in Accepted.
         if (res.status >= 200 && res.status < 300) {
-          this.#last = res;
-          this.#send(res);
+          this.last = res;
+          this.send(res);
           return;
         }
         throw new Error(`INVITE server transaction in accepted cannot send ${res.status}`);
       default:
-        throw new Error(`INVITE server transaction in ${this.#state} cannot send ${res.status}`);
+        throw new Error(`INVITE server transaction in ${this.current} cannot send ${res.status}`);
     }
   }
 
   /** §9.2: the layer tells us a CANCEL matched. */
   cancel(cancelReq: SipRequest): void {
-    if (this.#state !== 'proceeding') return; // final response already sent: CANCEL has no effect
+    if (this.current !== 'proceeding') return; // final response already sent: CANCEL has no effect
     this.#cancelled = true;
     if (this.#cancelCbs.length === 0) {
       // No TU interest: answer the INVITE 487 ourselves (RFC 3261 §9.2).
@@ -127,40 +95,40 @@ export class ServerInviteTransaction implements ServerTransaction {
   // --- states -------------------------------------------------------------------------------------------
 
   #stateProceedingRespond(res: SipResponse): void {
-    this.#timers.stop('trying');
-    this.#last = res;
+    this.timers.stop('trying');
+    this.last = res;
     if (res.status < 200) {
       this.#lastProvisional = res;
-      this.#send(res);
+      this.send(res);
       return;
     }
-    const t = this.#ctx.timers;
+    const t = this.ctx.timers;
     if (res.status < 300) {
       // RFC 6026 §7.1: 2xx → Accepted; Timer L = 64*T1 absorbs INVITE retransmissions and lets late ACKs reach
       // the TU. The TU (UAS core) retransmits the 2xx itself (RFC 3261 §13.3.1.4).
-      this.#state = 'accepted';
-      this.#timers.start('L', sixtyFourT1(t), () => this.#terminate());
-      this.#send(res);
+      this.current = 'accepted';
+      this.timers.start('L', sixtyFourT1(t), () => this.terminate());
+      this.send(res);
       return;
     }
     // 300-699 → Completed: G retransmits (unreliable only), H waits for the ACK.
-    this.#state = 'completed';
-    if (!this.#reliable) this.#scheduleG(t.T1);
-    this.#timers.start('H', sixtyFourT1(t), () => this.#timerH());
-    this.#send(res);
+    this.current = 'completed';
+    if (!this.reliable) this.#scheduleG(t.T1);
+    this.timers.start('H', sixtyFourT1(t), () => this.#timerH());
+    this.send(res);
   }
 
   #receiveAck(ack: SipRequest, source: MessageSource): void {
-    if (this.#state === 'completed') {
+    if (this.current === 'completed') {
       // RFC 3261 §17.2.1: ACK → Confirmed; Timer I = T4 (unreliable) or 0 absorbs ACK retransmissions.
-      this.#state = 'confirmed';
-      this.#timers.stop('G');
-      this.#timers.stop('H');
-      this.#timers.start('I', this.#reliable ? 0 : this.#ctx.timers.T4, () => this.#terminate());
+      this.current = 'confirmed';
+      this.timers.stop('G');
+      this.timers.stop('H');
+      this.timers.start('I', this.reliable ? 0 : this.ctx.timers.T4, () => this.terminate());
       return;
     }
     // RFC 6026 §8.7: ACKs reaching the transaction in Accepted are passed to the TU.
-    if (this.#state === 'accepted') this.#ctx.deliverAck(ack, source);
+    if (this.current === 'accepted') this.ctx.deliverAck(ack, source);
     // Confirmed: absorbed.
   }
 
@@ -168,47 +136,15 @@ export class ServerInviteTransaction implements ServerTransaction {
 
   /** RFC 3261 §17.2.1: Timer G = T1, doubling up to T2, retransmits the final response while Completed. */
   #scheduleG(ms: number): void {
-    this.#timers.start('G', ms, () => {
-      if (this.#state !== 'completed' || !this.#last) return;
-      if (!this.#send(this.#last)) return;
-      this.#scheduleG(Math.min(2 * ms, this.#ctx.timers.T2));
+    this.timers.start('G', ms, () => {
+      if (this.current !== 'completed' || !this.last) return;
+      if (!this.send(this.last)) return;
+      this.#scheduleG(Math.min(2 * ms, this.ctx.timers.T2));
     });
   }
 
   #timerH(): void {
-    if (this.#state !== 'completed') return;
-    this.#fail('timeout');
-  }
-
-  // --- helpers ------------------------------------------------------------------------------------------
-
-  #send(res: SipResponse): boolean {
-    const err = trySend(this.#ctx.sink, res, this.#target);
-    if (err === undefined) return true;
-    this.transportError();
-    return false;
-  }
-
-  /** RFC 3261 §17.2.4: a transport failure terminates the transaction and is reported to the TU. */
-  transportError(): void {
-    if (this.#state === 'terminated') return;
-    this.#fail('transport');
-  }
-
-  #fail(reason: 'timeout' | 'transport'): void {
-    this.#terminate();
-    for (const cb of this.#failureCbs) cb(reason);
-  }
-
-  terminate(): void {
-    this.#terminate();
-  }
-
-  #terminate(): void {
-    if (this.#state === 'terminated') return;
-    this.#state = 'terminated';
-    this.#timers.stopAll();
-    this.#ctx.removed(this);
-    for (const cb of this.#terminatedCbs) cb();
+    if (this.current !== 'completed') return;
+    this.fail('timeout');
   }
 }

@@ -1,0 +1,82 @@
+// What the INVITE (RFC 3261 §17.1.1) and non-INVITE (§17.1.2) client transactions share: identity, the
+// timer set, sending with transport-error handling (§17.1.4), the timeout report to the TU and the
+// one-way move to Terminated. Each subclass keeps its own state machine.
+import { createResponse, type SipRequest, type SipResponse } from '../message.ts';
+import { TxTimers, trySend, type TxContext } from './context.ts';
+import type { ClientTransaction, ClientTxHandlers, ClientTxState, SendTarget } from './types.ts';
+
+export abstract class ClientTransactionBase implements ClientTransaction {
+  readonly kind = 'client' as const;
+  readonly id: string;
+  readonly method: string;
+  readonly branch: string;
+  readonly request: SipRequest;
+  readonly target: SendTarget;
+  protected current: ClientTxState;
+  protected readonly ctx: TxContext;
+  protected readonly h: ClientTxHandlers;
+  protected readonly timers: TxTimers;
+  /** reliable transports run no retransmission timers and zero wait timers (RFC 3261 §17.1.1.2, §17.1.2.2) */
+  protected readonly reliable: boolean;
+
+  constructor(
+    ctx: TxContext,
+    id: string,
+    req: SipRequest,
+    target: SendTarget,
+    h: ClientTxHandlers,
+    initial: ClientTxState,
+  ) {
+    this.ctx = ctx;
+    this.id = id;
+    this.method = req.method;
+    this.branch = req.topVia.branch!;
+    this.request = req;
+    this.target = target;
+    this.h = h;
+    this.current = initial;
+    this.timers = new TxTimers(ctx.clock);
+    this.reliable = ctx.sink.reliable(target.transport);
+  }
+
+  get state(): ClientTxState {
+    return this.current;
+  }
+
+  abstract start(): void;
+  abstract receiveResponse(res: SipResponse): void;
+  abstract cancel(extraHeaders?: Array<[string, string]>): void;
+
+  /** Stop everything and move to Terminated, once (RFC 3261 §17.1.1.2, §17.1.2.2). */
+  terminate(): void {
+    if (this.current === 'terminated') return;
+    this.current = 'terminated';
+    this.timers.stopAll();
+    this.ctx.removed(this);
+    this.h.onTerminated?.(this);
+  }
+
+  /** RFC 3261 §17.1.4: a transport failure terminates the transaction and is reported to the TU. */
+  transportError(message: string): void {
+    if (this.current === 'terminated') return;
+    const h = this.h;
+    this.terminate();
+    h.onTransportError?.({ code: 'SIP_ERR_TRANSPORT', message }, this);
+  }
+
+  /** Timer B / F (RFC 3261 §17.1.1.2, §17.1.2.2): onTimeout, or a local 408 when the TU has none. */
+  protected timeout(): void {
+    const h = this.h;
+    this.terminate();
+    if (h.onTimeout) h.onTimeout(this);
+    else h.onResponse?.(createResponse(this.request, 408, 'Request Timeout'), this);
+  }
+
+  /** false (and the transaction terminated) when the transport failed */
+  protected send(msg: SipRequest): boolean {
+    const err = trySend(this.ctx.sink, msg, this.target);
+    if (err === undefined) return true;
+    this.transportError(err);
+    return false;
+  }
+}
