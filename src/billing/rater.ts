@@ -1,5 +1,6 @@
-// Rating of finished calls (seed-part1 §2.8, §2.10, §2.17): the asynchronous pass that gives each billable call
-// its price (client), cost (carrier with "calculate cost"), rating plan and destination, and debits the balances
+// Rating of stored calls (seed-part1 §2.8, §2.10, §2.17). The normal path prices a call before it is stored
+// (rated-call-writer.ts); this asynchronous pass is for rerating and for rows stored unrated (catalog not
+// loadable at write time, records inserted by other means). It gives each pending billable call its price (client), cost (carrier with "calculate cost"), rating plan and destination, and debits the balances
 // rated after the call: pseudo-prepaid clients and carriers (prepaid clients were charged live, postpaid clients
 // have no balance). An unrateable call keeps a visible reason (`rating_error`) and never fails the batch.
 //
@@ -15,9 +16,9 @@
 // await per call, and written back set-based. `rateAllPending` reads the next batch while the current one is
 // priced and written (two pool connections on PostgreSQL; PGlite serialises them).
 import { sql, type Kysely } from 'kysely';
-import { price } from '../domain/rating/index.ts';
 import type { Database } from '../store/schema/index.ts';
-import { applyMovement, type BalanceOwner } from './balance-store.ts';
+import { applyMovement } from './balance-store.ts';
+import { BalanceDeltas, priceCall } from './call-pricing.ts';
 import type { CatalogCache } from './catalog-cache.ts';
 import type { BrandCatalog } from './catalog-loader.ts';
 import { stepClock, type StepSink } from './step-clock.ts';
@@ -70,7 +71,7 @@ interface RatedBatch {
   readonly ratingError: Array<string | null>;
   readonly clientDebited: number[];
   readonly carrierDebited: number[];
-  readonly deltas: Map<string, { owner: BalanceOwner; delta: number; calls: number; rerate: boolean }>;
+  readonly deltas: BalanceDeltas;
   rated: number;
   unrateable: number;
   inbound: number;
@@ -147,7 +148,7 @@ async function rateFetched(
   await db.transaction().execute(async (trx) => {
     await writeRated(trx, batch, now);
     lap('write');
-    for (const d of batch.deltas.values()) {
+    for (const d of batch.deltas.sorted()) {
       await applyMovement(trx, {
         owner: d.owner, delta: d.delta, kind: d.rerate ? 'rerate' : 'calls', actor: 'rater',
         reason: `${d.calls} call${d.calls === 1 ? '' : 's'} ${d.rerate ? 'rerated' : 'rated'}`,
@@ -163,79 +164,23 @@ async function rateFetched(
 function priceCalls(calls: readonly PendingCall[], brands: ReadonlyMap<number, BrandCatalog>): RatedBatch {
   const b: RatedBatch = {
     id: [], price: [], cost: [], ratingPlanId: [], carrierRatingPlanId: [], destinationPrefix: [], destinationName: [],
-    ratingError: [], clientDebited: [], carrierDebited: [], deltas: new Map(), rated: 0, unrateable: 0, inbound: 0,
-  };
-  const addDelta = (o: BalanceOwner, delta: number, rerate: boolean): void => {
-    if (delta === 0) return;
-    const key = `${o.kind}:${o.id}`;
-    const d = b.deltas.get(key) ?? { owner: o, delta: 0, calls: 0, rerate: false };
-    d.delta += delta;
-    d.calls += 1;
-    d.rerate ||= rerate;
-    b.deltas.set(key, d);
+    ratingError: [], clientDebited: [], carrierDebited: [], deltas: new BalanceDeltas(), rated: 0, unrateable: 0, inbound: 0,
   };
   for (const c of calls) {
-    const clientDebited = Number(c.clientDebited);
-    const carrierDebited = Number(c.carrierDebited);
-    let callPrice: number | null = null;
-    let cost: number | null = null;
-    let planId: number | null = null;
-    let carrierPlanId: number | null = null;
-    let prefix: string | null = null;
-    let name: string | null = null;
-    let error: string | null = null;
-    let newClientDebited = clientDebited;
-    let newCarrierDebited = carrierDebited;
-    const catalog = c.inbound ? undefined : brands.get(c.brandId);
-    // Billing fields stay empty for incoming calls (seed-part1 §2.17).
-    if (catalog) {
-      const call = { number: c.callee, startedAt: c.startMs, durationSeconds: c.durationMs / 1000, routingTag: c.routingTag ?? undefined };
-      const client = c.clientId === null ? undefined : catalog.clients.get(c.clientId);
-      const rerate = clientDebited !== 0 || carrierDebited !== 0;
-      if (!client) {
-        error = 'unknown_client';
-      } else {
-        const r = price(catalog.rating, { currency: client.currency, profiles: client.profiles }, call);
-        if (r.ok) {
-          callPrice = r.charge.total;
-          planId = r.plan.id;
-          prefix = r.destination.prefix;
-          name = r.destination.name;
-          if (client.billingMethod === 'pseudoprepaid') {
-            addDelta({ kind: 'client', id: client.id, brandId: c.brandId }, clientDebited - r.charge.total, rerate);
-            newClientDebited = r.charge.total;
-          }
-        } else {
-          error = r.code;
-        }
-      }
-      const carrier = c.carrierId === null ? undefined : catalog.carriers.get(c.carrierId);
-      if (carrier?.calculateCost) {
-        const r = price(catalog.rating, { currency: carrier.currency, profiles: carrier.profiles }, call);
-        if (r.ok) {
-          cost = r.charge.total;
-          carrierPlanId = r.plan.id;
-          addDelta({ kind: 'carrier', id: carrier.id, brandId: c.brandId }, carrierDebited - r.charge.total, rerate);
-          newCarrierDebited = r.charge.total;
-        } else {
-          error ??= `carrier_${r.code}`;
-        }
-      }
-      if (error) b.unrateable++;
-      else b.rated++;
-    } else {
-      b.inbound++;
-    }
+    const p = priceCall(c.inbound ? undefined : brands.get(c.brandId), {
+      ...c, clientDebited: Number(c.clientDebited), carrierDebited: Number(c.carrierDebited),
+    }, b.deltas);
+    b[p.outcome]++;
     b.id.push(c.id);
-    b.price.push(callPrice);
-    b.cost.push(cost);
-    b.ratingPlanId.push(planId);
-    b.carrierRatingPlanId.push(carrierPlanId);
-    b.destinationPrefix.push(prefix);
-    b.destinationName.push(name);
-    b.ratingError.push(error);
-    b.clientDebited.push(newClientDebited);
-    b.carrierDebited.push(newCarrierDebited);
+    b.price.push(p.price);
+    b.cost.push(p.cost);
+    b.ratingPlanId.push(p.ratingPlanId);
+    b.carrierRatingPlanId.push(p.carrierRatingPlanId);
+    b.destinationPrefix.push(p.destinationPrefix);
+    b.destinationName.push(p.destinationName);
+    b.ratingError.push(p.ratingError);
+    b.clientDebited.push(p.clientDebited);
+    b.carrierDebited.push(p.carrierDebited);
   }
   return b;
 }

@@ -22,7 +22,7 @@ export function startBackgroundRoles(config: Config, store: Store, out: Output):
   const stoppers: Array<() => Promise<void>> = [];
 
   if (config.roles.includes('jobs')) {
-    const worker = new RateImportWorker({ db: store.db });
+    const worker = new RateImportWorker({ db: store.db, backend: store.kind });
     worker.start();
     stoppers.push(() => worker.stop());
     out.info('role jobs: rate-import worker running');

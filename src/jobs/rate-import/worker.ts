@@ -8,6 +8,7 @@ import { RateCsvParser, type RateCsvColumns } from '../../domain/rating/index.ts
 import type { Database } from '../../store/schema/index.ts';
 import { notifyBillingChange } from '../../billing/versions.ts';
 import { stepClock, type StepSink } from '../../billing/step-clock.ts';
+import { detectBackend, type StoreBackend } from '../../billing/bulk-copy.ts';
 import { applyImport } from './apply.ts';
 import { claimNext, markFailed, reportProgress, requeueStale, type RateImportJob } from './queue.ts';
 
@@ -22,8 +23,10 @@ export interface RateImportWorkerOptions {
   readonly name?: string;
   /** Minimum time between two progress writes while parsing, ms (default 250). */
   readonly progressMs?: number;
-  /** Per-step timings: parse, progress, apply steps (lock, destinations, rates, version), commit. */
+  /** Per-step timings: parse, progress, apply steps (lock, stage, destinations, rates, version), commit. */
   readonly onStep?: StepSink;
+  /** `store.kind` (staging with COPY on 'postgres', unnest on 'pglite'); default: asked from the server once. */
+  readonly backend?: StoreBackend;
 }
 
 export class RateImportWorker {
@@ -33,6 +36,7 @@ export class RateImportWorker {
   readonly #chunk: number;
   readonly #progressMs: number;
   readonly #onStep: StepSink | undefined;
+  readonly #backend: StoreBackend | undefined;
   readonly name: string;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
@@ -45,6 +49,7 @@ export class RateImportWorker {
     this.#chunk = opts.chunkChars ?? 64 * 1024;
     this.#progressMs = opts.progressMs ?? 250;
     this.#onStep = opts.onStep;
+    this.#backend = opts.backend;
     this.name = opts.name ?? `rate-import-${randomUUID().slice(0, 8)}`;
   }
 
@@ -93,6 +98,7 @@ export class RateImportWorker {
 
   async #process(job: RateImportJob): Promise<void> {
     const lap = stepClock(this.#onStep);
+    const backend = this.#backend ?? (await detectBackend(this.#db));
     const parser = new RateCsvParser({
       ...(job.columns ? { columns: job.columns as unknown as RateCsvColumns } : {}),
       skipFirstLine: job.skipFirstLine,
@@ -122,7 +128,7 @@ export class RateImportWorker {
     lap('progress');
     try {
       const applied = await this.#db.transaction().execute(async (trx) => {
-        const r = await applyImport(trx, job.destinationRateId, parsed.rows, this.#onStep);
+        const r = await applyImport(trx, job.destinationRateId, parsed.rows, this.#onStep, backend);
         lap('apply (total)');
         if (!r.ok) return r;
         await trx.updateTable('rateImports')
