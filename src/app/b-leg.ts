@@ -21,6 +21,8 @@ export function buildBLegInvite(o: {
   /** Max-Forwards of the A leg (RFC 3261 §16.6 step 3: decremented across the B2BUA too, loops stay bounded) */
   maxForwards: number;
   sdp: string;
+  /** Further headers (session timers). */
+  headers?: Array<[string, string]>;
 }): SipRequest {
   const { caller, callee, extension } = o.route;
   const domain = callee.terminal.domain;
@@ -44,6 +46,7 @@ export function buildBLegInvite(o: {
         reject: callee.user.rejectMethod,
         multiContact: callee.user.multiContact,
       }),
+      ...(o.headers ?? []),
       ['Content-Type', 'application/sdp'],
     ],
     body: o.sdp,

@@ -1,29 +1,26 @@
 // One internal call (jambonz's CallSession): the A leg (the caller's INVITE, relayed by the users edge), the B leg
-// (our INVITE to the edge, which forks it to the callee's contacts), the media anchored for both, and the call's
-// records (active calls while it lives, call registry when it ends). Every event of the call goes through one
-// serial queue, so the async media engine never sees two operations of one call overlap.
+// (our INVITE to the edge, which forks it to the callee's contacts), the media anchored for both, the session
+// timers of each leg, and the call's records (active calls while it lives, call registry when it ends). Every
+// event of the call goes through one serial queue, so the async media engine never sees two operations of one
+// call overlap. The setup phase lives in call-setup.ts, in-dialog relaying in in-dialog.ts.
 import { randomBytes } from 'node:crypto';
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message.ts';
-import { dialogFromUasRequest } from '../sip/dialog/create.ts';
-import type { Dialog } from '../sip/dialog/dialog.ts';
-import { UacInvite } from '../sip/dialog/uac-invite.ts';
-import { Uas2xxRetransmitter } from '../sip/dialog/uas-2xx.ts';
 import type { ServerTransaction } from '../sip/transaction/types.ts';
-import type { TimerHandle } from '../sip/clock.ts';
 import type { LegOptions } from '../media/engine.ts';
-import { mediaRejection, reject, type Rejection } from './errors.ts';
+import { reject, type Rejection } from './errors.ts';
 import type { CallerContext } from './headers.ts';
 import type { InternalRoute } from './routing.ts';
 import type { SessionHost } from './session-host.ts';
-import { relay, reoffer, type InDialogContext, type Leg } from './in-dialog.ts';
-import { ALLOW, buildBLegInvite } from './b-leg.ts';
-import { dispositionOf } from './calls/states.ts';
-import type { RegistryRow } from './calls/recorder.ts';
-import { activeRow, registryRows } from './calls/session-rows.ts';
+import { relay, reoffer, type InDialogContext } from './in-dialog.ts';
+import { ALeg } from './a-leg.ts';
+import { CallSetup } from './call-setup.ts';
+import { LegSignals, otherLeg, type Leg } from './leg-signals.ts';
+import { SessionRecords } from './calls/session-records.ts';
+import { allowsMethod, fromUacResponse, negotiateUas, uacRequestHeaders, uasResponseHeaders, type LegTimerSpec } from './session-timer.ts';
+import { CallTimers } from './call-timers.ts';
 
 export type { Leg };
 export type SessionState = 'setup' | 'early' | 'confirmed' | 'ended';
-
 
 export class CallSession {
   readonly id = randomBytes(6).toString('hex');
@@ -35,44 +32,66 @@ export class CallSession {
   /** Final status sent to the caller (200 when answered). */
   finalStatus = 0;
   endReason = '';
-  readonly #host: SessionHost;
-  readonly #tx: ServerTransaction;
-  readonly #route: InternalRoute;
-  readonly #ctx: CallerContext;
-  readonly #aTag = randomBytes(6).toString('hex');
-  readonly #aRemoteTag: string;
-  #aDialog: Dialog | undefined;
-  #bDialog: Dialog | undefined;
-  #uac: UacInvite | undefined;
   readonly bCallId = `${randomBytes(10).toString('hex')}@sy-app`;
-  readonly #bFromTag = randomBytes(6).toString('hex');
+  readonly #host: SessionHost;
+  readonly #route: InternalRoute;
+  readonly #a: ALeg;
+  readonly #legs: LegSignals;
+  readonly #records: SessionRecords;
+  readonly #setup: CallSetup;
   #queue: Promise<void> = Promise.resolve();
-  #cancelled = false;
-  #aAnswered = false;
-  #retrans: Partial<Record<Leg, Uas2xxRetransmitter>> = {};
   #reinviting = false;
-  #ringTimer: TimerHandle | undefined;
-  #cancelTimer: TimerHandle | undefined;
-  #callerKey: string | undefined;
-  #calleeKey: string | undefined;
-  #earlyTag: string | undefined;
-  #earlySdp: string | undefined;
   #onEnded: Array<() => void> = [];
-  /** SDP we last sent on each leg (for offer-less re-INVITEs). */
-  readonly #lastSdpTo: Partial<Record<Leg, string>> = {};
+  /** RFC 4028 on the A leg, as the caller asked (server.ts already answered 422 below our Min-SE). */
+  readonly #aTimer: { spec: LegTimerSpec | undefined; peerSupports: boolean };
+  readonly #timers: CallTimers;
 
   constructor(host: SessionHost, invite: SipRequest, tx: ServerTransaction, route: InternalRoute, ctx: CallerContext) {
     this.#host = host;
     this.invite = invite;
-    this.#tx = tx;
     this.#route = route;
-    this.#ctx = ctx;
     this.startedAt = new Date(host.now());
-    this.#aRemoteTag = invite.from.params.get('tag') ?? '';
-  }
-
-  #isEnded(): boolean {
-    return this.state === 'ended';
+    this.#legs = new LegSignals(host);
+    this.#a = new ALeg(invite, tx, host.contact, (d) => {
+      this.#legs.setDialog('a', d);
+      host.registerDialog(d, this, 'a');
+    });
+    this.#records = new SessionRecords(host.recorder, route, ctx, invite.callId, this.startedAt);
+    const t = negotiateUas(invite.headers, host.sessionTimers);
+    this.#aTimer = t.ok ? { spec: t.spec, peerSupports: t.peerSupports } : { spec: undefined, peerSupports: false };
+    this.#timers = new CallTimers({
+      host,
+      legs: this.#legs,
+      enqueue: (fn) => this.#enqueue(fn),
+      confirmed: () => this.state === 'confirmed',
+      busy: () => this.#reinviting,
+      setBusy: (v) => (this.#reinviting = v),
+      expired: (leg, why) => this.#byeBoth(why, leg),
+    });
+    this.#setup = new CallSetup({
+      host,
+      a: this.#a,
+      legs: this.#legs,
+      route,
+      records: this.#records,
+      mediaCallId: this.mediaCallId,
+      bCallId: this.bCallId,
+      registerDialog: (d, leg) => host.registerDialog(d, this, leg),
+      trackBCall: () => host.trackBCall(this),
+      bLegHeaders: () => uacRequestHeaders(this.#aTimer.spec?.intervalS ?? host.sessionTimers.defaultSeS, host.sessionTimers),
+      legOptions: (l) => this.#legOptions(l),
+      enqueue: (fn) => this.#enqueue(fn),
+      isEnded: () => this.state === 'ended',
+      respondA: (s, r, sdp) => this.#respondA(s, r, sdp),
+      failA: (r) => this.#failA(r),
+      ringing: () => {
+        if (this.state !== 'setup') return;
+        this.state = 'early';
+        this.#records.state('early');
+      },
+      answered: (res, sdp) => this.#answered(res, sdp),
+      end: (reason, by) => this.#end(reason, by),
+    });
   }
 
   /** Media engine call id: the A leg's Call-ID (one engine call anchors both legs). */
@@ -91,201 +110,64 @@ export class CallSession {
     return out;
   }
 
+  /** Session timer per leg (tests, diagnostics). */
+  sessionTimer(leg: Leg): LegTimerSpec | undefined {
+    return this.#timers.spec(leg);
+  }
+
   onEnded(cb: () => void): void {
     this.#onEnded.push(cb);
   }
 
-  // --- setup ------------------------------------------------------------------------------------------------
-
   start(): void {
-    this.#tx.onCancel(() => this.#enqueue(() => this.#cancelFromA()));
-    this.#tx.onFailure(() => this.#enqueue(() => this.#end('A transaction failed', 'a')));
-    this.#callerKey = this.#openRow('outbound');
-    this.#enqueue(() => this.#sendBLeg());
-  }
-
-  async #sendBLeg(): Promise<void> {
-    if (this.#isEnded()) return;
-    const mf = this.invite.maxForwards ?? 70;
-    if (mf <= 0) return this.#failA({ status: 483, reason: 'Too Many Hops' });
-    const offer = await this.#host.media.offer({
-      callId: this.mediaCallId,
-      fromTag: this.#aRemoteTag,
-      sdp: this.invite.body.toString('utf8'),
-      legOptions: this.#legOptions('a'),
-    });
-    if (this.#isEnded() || this.#cancelled) {
-      if (this.#cancelled) this.#finishCancelled();
-      return;
-    }
-    if (!offer.ok) return this.#failA(mediaRejection(offer.code));
-    const req = buildBLegInvite({
-      route: this.#route,
-      callId: this.bCallId,
-      fromTag: this.#bFromTag,
-      contact: this.#host.contact,
-      maxForwards: mf,
-      sdp: offer.sdp,
-    });
-    this.#lastSdpTo.b = offer.sdp;
-    this.#calleeKey = this.#openRow('inbound');
-    this.#uac = new UacInvite({
-      layer: this.#host.layer,
-      store: this.#host.dialogs,
-      invite: req,
-      target: this.#host.edgeTarget(),
-      localContact: this.#host.contact,
-      targetFor: (u) => this.#host.targetFor(u),
-      handlers: {
-        onProvisional: (res) => this.#enqueue(() => this.#bProvisional(res)),
-        onEstablished: (d, res) => this.#enqueue(() => this.#bAnswered(d, res)),
-        onFailure: (res) => this.#enqueue(() => this.#bFailed(res)),
-      },
-    });
-    this.#host.trackBCall(this);
-    const ring = this.#host.ringTimeoutMs;
-    if (ring > 0) {
-      this.#ringTimer = this.#host.clock.setTimeout(() => this.#enqueue(() => this.#noAnswer()), ring);
-    }
-  }
-
-  async #bProvisional(res: SipResponse): Promise<void> {
-    if (this.#isEnded() || this.#aAnswered || this.#cancelled) return;
-    if (res.status === 100) return;
-    const early = res.status === 180 || res.status === 183;
-    let sdp: string | undefined;
-    const tag = res.to.params.get('tag') ?? undefined;
-    if (res.body.length > 0 && tag && isSdp(res)) {
-      // RFC 3960 early media: the 18x SDP is the answer to our offer; the caller hears it through the engine.
-      const a = await this.#host.media.answer({
-        callId: this.mediaCallId,
-        fromTag: this.#aRemoteTag,
-        toTag: tag,
-        sdp: res.body.toString('utf8'),
-        legOptions: this.#legOptions('b'),
-      });
-      if (a.ok) {
-        sdp = a.sdp;
-        this.#earlyTag = tag;
-        this.#earlySdp = a.sdp;
-      }
-    }
-    if (this.#isEnded() || this.#aAnswered || this.#cancelled) return;
-    if (early && this.state === 'setup') {
-      this.state = 'early';
-      this.#rowState('early');
-    }
-    this.#respondA(res.status, res.reason, sdp);
-  }
-
-  async #bAnswered(d: Dialog, res: SipResponse): Promise<void> {
-    this.#bDialog = d;
-    this.#host.registerDialog(d, this, 'b');
-    this.#stopRing();
-    if (this.#isEnded() || this.#cancelled) {
-      // CANCEL lost the race against the 2xx: the B leg is up, end it (RFC 3261 §9.1, §15).
-      this.#sendBye('b');
-      if (this.#cancelled) this.#finishCancelled();
-      return;
-    }
-    const tag = d.remoteTag;
-    let sdp: string | undefined;
-    if (res.body.length > 0 && isSdp(res)) {
-      const a = await this.#host.media.answer({
-        callId: this.mediaCallId,
-        fromTag: this.#aRemoteTag,
-        toTag: tag,
-        sdp: res.body.toString('utf8'),
-        legOptions: this.#legOptions('b'),
-      });
-      if (!a.ok) {
-        this.#sendBye('b');
-        return this.#failA(mediaRejection(a.code));
-      }
-      sdp = a.sdp;
-    } else if (this.#earlyTag === tag && this.#earlySdp !== undefined) {
-      // The answer came in the (unreliable) 18x: repeat it in the 2xx, the caller may not have it (RFC 3261 §13.2.1).
-      sdp = this.#earlySdp;
-    } else {
-      this.#sendBye('b');
-      return this.#failA(reject('BAD_SDP'));
-    }
-    if (this.#isEnded() || this.#cancelled) {
-      this.#sendBye('b');
-      return;
-    }
-    this.state = 'confirmed';
-    this.answeredAt = new Date(this.#host.now());
-    this.#aAnswered = true;
-    this.finalStatus = 200;
-    this.#rowState('confirmed', this.answeredAt);
-    const aDialog = this.#ensureADialog();
-    aDialog.state = 'confirmed';
-    const ok = this.#aResponse(200, 'OK', sdp);
-    // RFC 3261 §13.3.1.4: retransmit the 2xx until the caller's ACK; without one, the call is torn down.
-    this.#retrans.a = new Uas2xxRetransmitter(this.#host.clock, this.#host.layer.timers, this.#tx, ok, () =>
-      this.#enqueue(() => {
-        this.#sendBye('a');
-        this.#sendBye('b');
-        this.#end('no ACK from caller', 'a');
-      }),
-    );
-  }
-
-  #bFailed(res: SipResponse | { status: number; reason: string }): void {
-    this.#stopRing();
-    if (this.#cancelled) return this.#finishCancelled();
-    if (this.#isEnded() || this.#aAnswered) return;
-    // Authentication challenges of the far side mean nothing to the caller: present them as a failure.
-    const status = res.status === 401 || res.status === 407 ? 500 : res.status;
-    this.#failA({ status, reason: status === res.status ? res.reason : 'Server Internal Error' });
-  }
-
-  #noAnswer(): void {
-    if (this.#isEnded() || this.#aAnswered || this.#cancelled) return;
-    this.#uac?.cancel();
-    this.#failA(reject('NO_ANSWER'));
+    this.#a.tx.onCancel(() => this.#enqueue(() => {
+      const status = this.#setup.cancelFromA();
+      if (status !== undefined) this.finalStatus = status;
+    }));
+    this.#a.tx.onFailure(() => this.#enqueue(() => this.#end('A transaction failed', 'a')));
+    this.#records.openCaller();
+    this.#enqueue(() => this.#setup.sendBLeg());
   }
 
   /** A 2xx retransmission after the INVITE transaction ended: ACK it again (RFC 3261 §13.2.2.4). */
   bStray2xx(res: SipResponse): void {
-    this.#uac?.handleStray2xx(res);
+    this.#setup.stray2xx(res);
   }
 
-  // --- CANCEL / BYE -----------------------------------------------------------------------------------------
-
-  #cancelFromA(): void {
-    if (this.#isEnded() || this.#aAnswered) return;
-    this.#cancelled = true;
-    this.#stopRing();
-    // RFC 3261 §9.2: the layer answered the CANCEL 200; the INVITE gets 487 from us.
-    this.#respondA(487, 'Request Terminated');
-    this.finalStatus = 487;
-    if (!this.#uac) return this.#finishCancelled();
-    this.#uac.cancel();
-    // §9.1: without a final response to the cancelled INVITE within 64*T1, consider it ended.
-    this.#cancelTimer = this.#host.clock.setTimeout(() => this.#enqueue(() => this.#finishCancelled()), 64 * this.#host.layer.timers.T1);
+  #answered(res: SipResponse, sdp: string): void {
+    this.state = 'confirmed';
+    this.answeredAt = new Date(this.#host.now());
+    this.finalStatus = 200;
+    this.#records.state('confirmed', this.answeredAt);
+    this.#a.ensureDialog().state = 'confirmed';
+    const aSpec = this.#aTimer.spec;
+    const ok = this.#a.response(200, 'OK', { sdp, headers: aSpec ? uasResponseHeaders(aSpec, this.#aTimer.peerSupports) : [] });
+    this.#legs.sentSdp('a', sdp);
+    // RFC 3261 §13.3.1.4: retransmit the 2xx until the caller's ACK; without one, the call is torn down.
+    this.#legs.retransmit('a', this.#a.tx, ok, () => this.#enqueue(() => this.#byeBoth('no ACK from caller', 'a')));
+    this.#timers.start('a', aSpec, { allowsUpdate: allowsMethod(this.invite.headers, 'UPDATE'), supportsTimer: this.#aTimer.peerSupports });
+    this.#timers.start('b', fromUacResponse(res.headers), { allowsUpdate: allowsMethod(res.headers, 'UPDATE'), supportsTimer: true });
   }
 
-  #finishCancelled(): void {
-    this.#end('cancelled', 'a');
-  }
+  // --- ending -------------------------------------------------------------------------------------------------
 
   /** Media engine gave up on the call (no packets): hang up both legs. */
   mediaTimeout(): void {
     this.#enqueue(() => this.hangup('media timeout'));
   }
 
-  /** Ends the call from our side (shutdown, media timeout): BYE to answered legs, 480/CANCEL otherwise. */
+  /** Ends the call from our side (shutdown, media timeout): BYE to answered legs, CANCEL + 503 otherwise. */
   hangup(reason: string): void {
-    if (this.#isEnded()) return;
-    if (this.#aAnswered) {
-      this.#sendBye('a');
-      this.#sendBye('b');
-      return this.#end(reason, 'app');
-    }
-    this.#uac?.cancel();
+    if (this.state === 'ended') return;
+    if (this.state === 'confirmed') return this.#byeBoth(reason, 'app');
+    this.#setup.cancelB();
     this.#failA(reject('SHUTTING_DOWN'));
+  }
+
+  #byeBoth(reason: string, by: Leg | 'app'): void {
+    this.#legs.sendBye('a');
+    this.#legs.sendBye('b');
+    this.#end(reason, by);
   }
 
   // --- in-dialog requests -------------------------------------------------------------------------------------
@@ -297,20 +179,23 @@ export class CallSession {
 
   /** True while our 2xx to the caller waits for its ACK (RFC 3261 §13.3.1.4). */
   get awaitingAck(): boolean {
-    return this.#retrans.a !== undefined && !this.#retrans.a.stopped;
+    return this.#legs.awaitingAck('a');
   }
 
   ack(leg: Leg): void {
-    this.#retrans[leg]?.stop();
-    this.#retrans[leg] = undefined;
+    this.#legs.ack(leg);
   }
 
   async #inDialog(leg: Leg, req: SipRequest, tx: ServerTransaction): Promise<void> {
-    const other: Leg = leg === 'a' ? 'b' : 'a';
     switch (req.method) {
       case 'BYE': {
         tx.respond(createResponse(req, 200, 'OK'));
-        this.#sendBye(other);
+        if (this.state !== 'confirmed') {
+          // BYE in an early dialog (RFC 3261 §15): the call never got answered; the caller hears the setup fail.
+          this.#setup.cancelB();
+          if (leg === 'b') return this.#failA({ status: 480, reason: 'Temporarily Unavailable' });
+        }
+        this.#legs.sendBye(otherLeg(leg));
         return this.#end('BYE', leg);
       }
       case 'INVITE':
@@ -330,23 +215,27 @@ export class CallSession {
       host: this.#host,
       mediaCallId: this.mediaCallId,
       confirmed: this.state === 'confirmed',
-      dialogOf: (l) => this.#dialogOf(l),
+      dialogOf: (l) => this.#legs.dialog(l),
       mediaTag: (l) => this.#mediaTag(l),
       legOptions: (l) => this.#legOptions(l),
-      lastSdpTo: (l) => this.#lastSdpTo[l],
+      lastSdpTo: (l) => this.#legs.lastSdp(l),
       enqueue: (fn) => this.#enqueue(fn),
-      respond: (l, req, tx, status, reason, sdp) => this.#respondInDialog(l, req, tx, status, reason, sdp),
+      respond: (l, req, tx, status, reason, sdp) => {
+        const ok = status >= 200 && status < 300 && (req.method === 'INVITE' || req.method === 'UPDATE');
+        const headers = ok ? this.#timers.answerRefresh(l, req) : [];
+        this.#legs.respond(l, req, tx, status, reason, { headers, ...(sdp !== undefined ? { sdp } : {}) });
+      },
+      refreshed: (l) => this.#timers.refreshed(l),
       busy: () => this.#reinviting,
       setBusy: (v) => (this.#reinviting = v),
       lost: (l, why) => {
-        this.#sendBye(l);
-        this.#end(why, l === 'a' ? 'b' : 'a');
+        this.#legs.sendBye(l);
+        this.#end(why, otherLeg(l));
       },
     };
   }
 
   // --- helpers ----------------------------------------------------------------------------------------------
-
 
   #enqueue(fn: () => void | Promise<void>): void {
     this.#queue = this.#queue.then(fn).catch((err: unknown) => {
@@ -368,117 +257,34 @@ export class CallSession {
   }
 
   #mediaTag(leg: Leg): string {
-    return leg === 'a' ? this.#aRemoteTag : (this.#bDialog?.remoteTag ?? '');
-  }
-
-  #dialogOf(leg: Leg): Dialog | undefined {
-    return leg === 'a' ? this.#aDialog : this.#bDialog;
-  }
-
-  #ensureADialog(): Dialog {
-    if (this.#aDialog) return this.#aDialog;
-    const d = dialogFromUasRequest(this.invite, this.#aTag, this.#host.contact, 'early', 1);
-    if (!d) throw new Error('A-leg INVITE cannot form a dialog (no From tag or Contact)');
-    this.#aDialog = d;
-    this.#host.dialogs.add(d);
-    this.#host.registerDialog(d, this, 'a');
-    return d;
-  }
-
-  #aResponse(status: number, reason: string, sdp?: string): SipResponse {
-    const headers: Array<[string, string]> = [];
-    if (status > 100 && status < 300) {
-      this.#ensureADialog();
-      headers.push(['Contact', this.#host.contact]);
-      // RFC 3261 §12.1.1: dialog-creating responses copy the request's Record-Route.
-      for (const rr of this.invite.headers.getAll('record-route')) headers.push(['Record-Route', rr]);
-      if (status >= 200) headers.push(['Allow', ALLOW]);
-    }
-    if (sdp !== undefined) {
-      headers.push(['Content-Type', 'application/sdp']);
-      this.#lastSdpTo.a = sdp;
-    }
-    return createResponse(this.invite, status, reason, { toTag: this.#aTag, headers, ...(sdp !== undefined ? { body: sdp } : {}) });
+    return leg === 'a' ? this.#a.remoteTag : (this.#legs.dialog('b')?.remoteTag ?? '');
   }
 
   #respondA(status: number, reason: string, sdp?: string): void {
-    if (this.#tx.state !== 'proceeding') return;
-    this.#tx.respond(this.#aResponse(status, reason, sdp));
-  }
-
-  #respondInDialog(leg: Leg, req: SipRequest, tx: ServerTransaction, status: number, reason: string, sdp?: string): void {
-    const headers: Array<[string, string]> = [['Contact', this.#host.contact]];
-    if (sdp !== undefined) {
-      headers.push(['Content-Type', 'application/sdp']);
-      this.#lastSdpTo[leg] = sdp;
-    }
-    const res = createResponse(req, status, reason, { headers, ...(sdp !== undefined ? { body: sdp } : {}) });
-    if (req.method === 'INVITE' && status >= 200 && status < 300) {
-      this.#retrans[leg]?.stop();
-      this.#retrans[leg] = new Uas2xxRetransmitter(this.#host.clock, this.#host.layer.timers, tx, res, () => undefined);
-    } else if (tx.state === 'proceeding' || tx.state === 'trying') tx.respond(res);
+    if (this.#a.respond(status, reason, sdp !== undefined ? { sdp } : {}) && sdp !== undefined) this.#legs.sentSdp('a', sdp);
   }
 
   #failA(r: Rejection | { status: number; reason: string }): void {
-    if (this.#isEnded()) return;
+    if (this.state === 'ended') return;
     this.finalStatus = r.status;
     this.#respondA(r.status, r.reason);
     this.#end(`${r.status} ${r.reason}`, 'b');
   }
 
-  #sendBye(leg: Leg): void {
-    const d = this.#dialogOf(leg);
-    if (!d || d.state === 'terminated') return;
-    const bye = d.createRequest('BYE');
-    d.state = 'terminated';
-    this.#host.layer.sendRequest(bye, this.#host.targetFor(d.nextHop()), {});
-  }
-
-  #stopRing(): void {
-    this.#host.clock.clearTimeout(this.#ringTimer);
-    this.#ringTimer = undefined;
-  }
-
-  #openRow(direction: 'inbound' | 'outbound'): string {
-    return this.#host.recorder.open(activeRow(this.#route, this.#ctx.brandId, this.invite.callId, direction, this.startedAt));
-  }
-
-  #rowState(state: 'early' | 'confirmed', answeredAt?: Date): void {
-    for (const k of [this.#callerKey, this.#calleeKey]) if (k) this.#host.recorder.state(k, state, answeredAt);
-  }
-
-  /** The call is over: release media, dialogs, rows; write the registry. Idempotent. */
+  /** The call is over: release media, dialogs, timers, rows; write the registry. Idempotent. */
   #end(reason: string, by: Leg | 'app'): void {
-    if (this.#isEnded()) return;
+    if (this.state === 'ended') return;
     this.state = 'ended';
     this.endReason = reason;
     this.endedAt = new Date(this.#host.now());
-    this.#stopRing();
-    this.#host.clock.clearTimeout(this.#cancelTimer);
-    for (const r of Object.values(this.#retrans)) r?.stop();
-    if (this.#aDialog) this.#aDialog.state = 'terminated';
+    this.#setup.stop();
+    this.#timers.stop();
+    this.#legs.stopAll();
+    const ad = this.#a.dialog;
+    if (ad) ad.state = 'terminated';
     void this.#host.media.delete({ callId: this.mediaCallId }).catch(() => undefined);
-    const rec = this.#host.recorder;
-    for (const k of [this.#callerKey, this.#calleeKey]) if (k) rec.close(k);
-    rec.finished(this.#registryRows());
+    this.#records.finish({ answeredAt: this.answeredAt, endedAt: this.endedAt, cancelled: this.#setup.cancelled, status: this.finalStatus });
     this.#host.log(`call ${this.invite.callId}: ended (${reason}, by ${by})`);
     for (const cb of this.#onEnded) cb();
   }
-
-  #registryRows(): RegistryRow[] {
-    return registryRows({
-      route: this.#route,
-      brandId: this.#ctx.brandId,
-      callId: this.invite.callId,
-      startedAt: this.startedAt,
-      answeredAt: this.answeredAt,
-      endedAt: this.endedAt ?? new Date(this.#host.now()),
-      disposition: dispositionOf({ answered: this.answeredAt !== undefined, cancelled: this.#cancelled, status: this.finalStatus }),
-      calleeReached: this.#calleeKey !== undefined,
-    });
-  }
-}
-
-function isSdp(m: SipResponse): boolean {
-  return (m.contentType ?? '').toLowerCase().startsWith('application/sdp');
 }

@@ -8,6 +8,9 @@ export const APP_ERRORS = {
   NO_ROUTE: { status: 404, reason: 'No route' },
   EXTENSION_UNASSIGNED: { status: 404, reason: 'Extension not assigned' },
   ROUTE_UNSUPPORTED: { status: 501, reason: 'Route type not available' },
+  // Extension → number hands the call to the external-call flow (routing over carriers), which is not built
+  // yet: a clear refusal instead of a silent failure (issue 6).
+  EXTERNAL_CALLS_UNAVAILABLE: { status: 403, reason: 'External calls not available' },
   USER_NOT_FOUND: { status: 404, reason: 'User not found' },
   USER_NO_TERMINAL: { status: 480, reason: 'User has no terminal' },
   DND: { status: 486, reason: 'Busy Here' },
@@ -17,6 +20,8 @@ export const APP_ERRORS = {
   MEDIA_UNAVAILABLE: { status: 503, reason: 'Media Unavailable' },
   MEDIA_ERROR: { status: 500, reason: 'Media Error' },
   NO_ANSWER: { status: 480, reason: 'No Answer' },
+  REDIRECT_REFUSED: { status: 480, reason: 'Temporarily Unavailable' },
+  SESSION_INTERVAL_TOO_SMALL: { status: 422, reason: 'Session Interval Too Small' },
   SHUTTING_DOWN: { status: 503, reason: 'Service Unavailable' },
 } as const satisfies Record<string, { status: number; reason: string }>;
 

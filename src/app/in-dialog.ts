@@ -8,7 +8,9 @@ import type { LegOptions } from '../media/engine.ts';
 import { mediaRejection } from './errors.ts';
 import type { SessionHost } from './session-host.ts';
 
-export type Leg = 'a' | 'b';
+import { otherLeg, type Leg } from './leg-signals.ts';
+
+export type { Leg };
 
 /** Headers copied onto a relayed in-dialog request (besides the body and its Content-Type). */
 const RELAYED_HEADERS = ['Content-Disposition', 'Event', 'Info-Package', 'Subject', 'Reason'];
@@ -29,6 +31,8 @@ export interface InDialogContext {
   enqueue(fn: () => void | Promise<void>): void;
   /** Final response to an in-dialog request (2xx to INVITE retransmitted until the ACK). */
   respond(leg: Leg, req: SipRequest, tx: ServerTransaction, status: number, reason: string, sdp?: string): void;
+  /** A 2xx to a re-INVITE/UPDATE we sent on `leg` refreshed its session (RFC 4028 §10). */
+  refreshed(leg: Leg): void;
   /** An offer/answer exchange is in progress (glare detection). */
   busy(): boolean;
   setBusy(v: boolean): void;
@@ -36,7 +40,6 @@ export interface InDialogContext {
   lost(leg: Leg, why: string): void;
 }
 
-const otherLeg = (leg: Leg): Leg => (leg === 'a' ? 'b' : 'a');
 const is2xx = (s: number): boolean => s >= 200 && s < 300;
 
 /** re-INVITE / UPDATE: new offer through the media engine to the other leg, its answer back the same way. */
@@ -44,8 +47,11 @@ export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx:
   const other = otherLeg(leg);
   const od = c.dialogOf(other);
   const isInvite = req.method === 'INVITE';
-  if (!od || !c.confirmed) {
-    tx.respond(createResponse(req, isInvite ? 491 : 500, isInvite ? 'Request Pending' : 'Server Internal Error'));
+  // re-INVITE only in a confirmed dialog; UPDATE also in the early one (RFC 3311 §5.1: the early answer was given).
+  if (!od || od.state === 'terminated' || (!c.confirmed && (isInvite || c.lastSdpTo('a') === undefined))) {
+    if (isInvite) tx.respond(createResponse(req, 491, 'Request Pending'));
+    // RFC 3311 §5.2: an UPDATE we cannot take yet → 500 with Retry-After (0-10 s).
+    else tx.respond(createResponse(req, 500, 'Server Internal Error', { headers: [['Retry-After', '2']] }));
     return;
   }
   if (c.busy()) {
@@ -55,7 +61,8 @@ export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx:
   }
   if (req.body.length === 0) {
     // Offer-less re-INVITE (session refresh): answer with the SDP this leg already has, do not disturb the other.
-    c.respond(leg, req, tx, 200, 'OK', c.lastSdpTo(leg));
+    // UPDATE without an offer (RFC 3311 §5.2, a session refresh): 200 without a body.
+    c.respond(leg, req, tx, 200, 'OK', isInvite ? c.lastSdpTo(leg) : undefined);
     return;
   }
   const offer = await c.host.media.offer({
@@ -79,6 +86,7 @@ export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx:
       done = true;
       c.setBusy(false);
       od.receiveResponse(res, req.method);
+      if (is2xx(res.status)) c.refreshed(other);
       if (isInvite && is2xx(res.status)) {
         // RFC 3261 §13.2.2.4: the ACK of a 2xx is ours to send, end to end.
         c.host.layer.sendAck(od.createRequest('ACK', { seq: fwd.cseq.seq }), target);

@@ -58,7 +58,7 @@ test('user → extension → user; the other outcomes are coded rejections', () 
   assert.equal(code('150'), 'EXTENSION_UNASSIGNED 404 Extension not assigned');
   assert.equal(code('999'), 'NO_ROUTE 404 No route');
   assert.equal(code('103'), 'NO_ROUTE 404 No route', "another client's extension is not ours");
-  assert.equal(code('160'), 'ROUTE_UNSUPPORTED 501 Route type not available');
+  assert.equal(code('160'), 'EXTERNAL_CALLS_UNAVAILABLE 403 External calls not available', 'extension → number waits for external calls');
 });
 
 test('callee DND → 486; call waiting limit counts calls the callee handles (0 = unlimited)', () => {

@@ -60,6 +60,7 @@ export function routeInternal(
   if (!ext) return reject('NO_ROUTE');
   const t = ext.target;
   if (t.type === 'unassigned') return reject('EXTENSION_UNASSIGNED');
+  if (t.type === 'number') return reject('EXTERNAL_CALLS_UNAVAILABLE');
   if (t.type !== 'user') return reject('ROUTE_UNSUPPORTED');
   const user = dir.user(t.id);
   if (!user) return reject('USER_NOT_FOUND');

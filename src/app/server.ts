@@ -12,12 +12,13 @@ import type { MessageSource, SendTarget, ServerTransaction, TransportName } from
 import type { MediaEngine } from '../media/engine.ts';
 import { CallSession, type Leg } from './call-session.ts';
 import { CallRecorder } from './calls/recorder.ts';
-import { UserCallCounter } from './calls/counter.ts';
+import { UserCallCounter, type CallCounter } from './calls/counter.ts';
 import { dispositionOf } from './calls/states.ts';
 import { reject, type Rejection } from './errors.ts';
 import { readCallerContext, type CallerContext } from './headers.ts';
 import { dialledNumber, resolveCaller, routeInternal, type DirectoryView, type Party } from './routing.ts';
 import type { SessionHost } from './session-host.ts';
+import { DEFAULT_SESSION_TIMERS, negotiateUas, type SessionTimerPolicy } from './session-timer.ts';
 
 export interface EdgeAddress {
   host: string;
@@ -36,6 +37,10 @@ export interface AppServerOptions {
   edges: EdgeAddress[];
   /** No-answer limit of a B leg in ms (default 120 000; 0 = none). */
   ringTimeoutMs?: number;
+  /** Session timers (RFC 4028): our Min-SE (default 90 s) and the interval asked of callees (default 1800 s). */
+  sessionTimers?: Partial<SessionTimerPolicy>;
+  /** Calls each user handles (call waiting): per node in memory by default, RedisCallCounter in a cluster. */
+  counter?: CallCounter;
   clock?: Clock;
   timers?: Partial<TimerConfig>;
   log?: (line: string) => void;
@@ -48,7 +53,8 @@ export class AppServer implements SessionHost {
   readonly recorder: CallRecorder;
   readonly directory: DirectoryView;
   readonly ringTimeoutMs: number;
-  readonly counter = new UserCallCounter();
+  readonly sessionTimers: SessionTimerPolicy;
+  readonly counter: CallCounter;
   #edges: EdgeAddress[];
   #edgeHosts: Set<string>;
   readonly #sessions = new Set<CallSession>();
@@ -63,8 +69,10 @@ export class AppServer implements SessionHost {
     this.stack = stack;
     this.media = o.media;
     this.directory = o.directory;
+    this.counter = o.counter ?? new UserCallCounter();
     this.recorder = o.recorder ?? new CallRecorder(null);
     this.ringTimeoutMs = o.ringTimeoutMs ?? 120_000;
+    this.sessionTimers = { ...DEFAULT_SESSION_TIMERS, ...o.sessionTimers };
     this.#edges = o.edges;
     this.#edgeHosts = new Set(o.edges.map((e) => e.host.toLowerCase()));
     this.#log = o.log ?? (() => undefined);
@@ -200,10 +208,18 @@ export class AppServer implements SessionHost {
       if (ctx && caller) this.#recordRejected(req, ctx, caller, r);
     };
     if (this.#closing) return refuse(reject('SHUTTING_DOWN'));
-    // RFC 3261 §8.2.2.3: we support no extension a caller could require (100rel, timer…): 420 + Unsupported.
+    // RFC 3261 §8.2.2.3: of the extensions a caller can require we support only session timers (RFC 4028):
+    // anything else (100rel…) → 420 + Unsupported.
     const required = req.headers.getAll('require').flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
-    if (required.length > 0) {
-      tx.respond(createResponse(req, 420, 'Bad Extension', { toTag: randomBytes(6).toString('hex'), headers: [['Unsupported', required.join(', ')]] }));
+    const unsupported = required.filter((v) => v.toLowerCase() !== 'timer');
+    if (unsupported.length > 0) {
+      tx.respond(createResponse(req, 420, 'Bad Extension', { toTag: randomBytes(6).toString('hex'), headers: [['Unsupported', unsupported.join(', ')]] }));
+      return;
+    }
+    // RFC 4028 §9: a Session-Expires below our Min-SE → 422 with our Min-SE (the caller retries with it).
+    const st = negotiateUas(req.headers, this.sessionTimers);
+    if (!st.ok) {
+      tx.respond(createResponse(req, st.status, st.reason, { toTag: randomBytes(6).toString('hex'), headers: [['Min-SE', String(st.minSeS)]] }));
       return;
     }
     const ctx = readCallerContext(req.headers);

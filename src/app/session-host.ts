@@ -9,6 +9,7 @@ import type { SendTarget } from '../sip/transaction/types.ts';
 import type { MediaEngine } from '../media/engine.ts';
 import type { CallRecorder } from './calls/recorder.ts';
 import type { CallSession, Leg } from './call-session.ts';
+import type { SessionTimerPolicy } from './session-timer.ts';
 
 export interface SessionHost {
   readonly layer: TransactionLayer;
@@ -20,6 +21,8 @@ export interface SessionHost {
   readonly contact: string;
   /** No-answer limit of the B leg (ms; 0 = none). */
   readonly ringTimeoutMs: number;
+  /** RFC 4028 policy: our Min-SE, the interval asked of callees. */
+  readonly sessionTimers: SessionTimerPolicy;
   now(): number;
   /** Where a new B-leg INVITE goes: an edge's internal listener. */
   edgeTarget(): SendTarget;

@@ -6,6 +6,7 @@ import { BuiltinMediaEngine, type BuiltinEngineOptions } from './builtin/engine.
 import type { MediaEngine } from './engine.ts';
 import { DEFAULT_RELAY_SET, RtpengineMediaEngine } from './rtpengine/engine.ts';
 import type { RelayAddress, RelaySetOptions } from './rtpengine/relay-set.ts';
+import type { InactivityOptions } from './rtpengine/inactivity.ts';
 
 export type MediaSpec = { kind: 'builtin' } | { kind: 'rtpengine'; relays: RelayAddress[] };
 
@@ -42,7 +43,7 @@ export function parseMediaSpec(raw: string): MediaSpecResult {
 
 export interface EngineFactoryOptions {
   builtin?: BuiltinEngineOptions;
-  rtpengine?: RelaySetOptions & { relaySets?: Record<string, readonly RelayAddress[]> };
+  rtpengine?: RelaySetOptions & InactivityOptions & { relaySets?: Record<string, readonly RelayAddress[]> };
 }
 
 /** The composition root's one call: the engine the MEDIA setting names. */

@@ -1,6 +1,7 @@
 // The app alone, with a test user agent standing in for the users edge (it sends the A-leg INVITE with the X-Sy-*
 // caller headers and receives the B leg): what the B-leg INVITE carries per the calls contract, failure mapping,
-// the no-answer limit, and that the edge's internal headers are required.
+// the no-answer limit, that the edge's internal headers are required, 3xx refused, session timers (RFC 4028) and
+// UPDATE in the early dialog (RFC 3311).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DirectoryClient, DirectoryTerminal, DirectoryUser } from '../../src/store/directory/index.ts';
@@ -9,6 +10,7 @@ import { createAppServer, type AppServer } from '../../src/app/server.ts';
 import type { DirectoryView } from '../../src/app/routing.ts';
 import { createSipStack, type SipStack } from '../../src/sip/stack.ts';
 import { UserAgent, type IncomingCall } from '../../src/sip/ua/user-agent.ts';
+import { createResponse } from '../../src/sip/message.ts';
 import { RtpPhone, randomPortBase, waitFor } from '../media/support/phone.ts';
 
 const client: DirectoryClient = { id: 7, brandId: 3, type: 'vpbx', name: 'C', domain: 'pbx.example.com' };
@@ -49,6 +51,8 @@ describe('app B legs (fake edge)', { timeout: 60_000 }, () => {
       listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }],
       edges: [{ host: '127.0.0.1', port: e.port }],
       ringTimeoutMs: 1500,
+      // Small intervals so the session-timer tests expire within seconds (production default Min-SE 90 s).
+      sessionTimers: { minSeS: 2 },
     });
     const a = app.address;
     edge = new UserAgent({
@@ -117,5 +121,100 @@ describe('app B legs (fake edge)', { timeout: 60_000 }, () => {
     const call = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp() });
     const r = await call.established;
     assert.equal(!r.ok && r.status, 400);
+  });
+
+  it('3xx from the callee is not followed nor passed on: the caller gets 480', async () => {
+    edge.onCall((c) => {
+      c.serverTx!.respond(createResponse(c.invite, 302, 'Moved Temporarily', { toTag: 'r1', headers: [['Contact', '<sip:+34900000000@premium.example.net>']] }));
+    });
+    const call = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: callerHeaders });
+    const r = await call.established;
+    assert.deepEqual(r, { ok: false, status: 480, reason: 'Temporarily Unavailable' });
+    assert.ok(await waitFor(() => app.sessions.length === 0, 2000));
+  });
+
+  it('Session-Expires below our Min-SE → 422; Require: timer is accepted', async () => {
+    let rang = false;
+    edge.onCall(() => (rang = true));
+    const small = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: [...callerHeaders, ['Supported', 'timer'], ['Session-Expires', '1']] });
+    const r = await small.established;
+    assert.equal(!r.ok && r.status, 422);
+    assert.equal(rang, false);
+    edge.onCall((c) => c.reject(486, 'Busy Here'));
+    const req = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: [...callerHeaders, ['Require', 'timer'], ['Session-Expires', '30']] });
+    const r2 = await req.established;
+    assert.equal(!r2.ok && r2.status, 486, 'not 420: the app supports timer');
+  });
+
+  it('caller is the refresher and never refreshes: both legs get BYE when the session expires', async () => {
+    let leg: IncomingCall | undefined;
+    edge.onCall((c) => {
+      leg = c;
+      void c.answer(rtp.sdp());
+    });
+    const call = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: [...callerHeaders, ['Supported', 'timer'], ['Session-Expires', '3;refresher=uac']] });
+    assert.deepEqual(await call.established, { ok: true });
+    const session = app.sessions[0]!;
+    assert.deepEqual(session.sessionTimer('a'), { intervalS: 3, refresher: 'peer' });
+    assert.equal(leg!.invite.headers.get('Session-Expires'), '3', 'the callee is asked for the same interval');
+    assert.equal(leg!.invite.headers.get('Min-SE'), '2');
+    assert.match(leg!.invite.headers.get('Supported') ?? '', /timer/);
+    assert.equal(session.sessionTimer('b'), undefined, "the callee's 2xx had no Session-Expires: no timer on the B leg");
+    const [aEnd, bEnd] = await Promise.all([call.ended, leg!.ended]);
+    assert.equal(aEnd.by, 'remote');
+    assert.equal(bEnd.by, 'remote');
+    assert.equal(session.endReason, 'session expired');
+  });
+
+  it('the app refreshes a caller without timer support (UPDATE at half the interval) and the call stays up', async () => {
+    edge.onCall((c) => void c.answer(rtp.sdp()));
+    const call = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: [...callerHeaders, ['Session-Expires', '2']] });
+    assert.deepEqual(await call.established, { ok: true });
+    const session = app.sessions[0]!;
+    assert.deepEqual(session.sessionTimer('a'), { intervalS: 2, refresher: 'us' });
+    const seq0 = call.dialog!.remoteSeq ?? 0;
+    // Three refreshes take 3 s, longer than the 2 s interval: the session survived by being refreshed.
+    assert.ok(await waitFor(() => (call.dialog!.remoteSeq ?? 0) >= seq0 + 3, 8000), 'the app sent session refreshes');
+    assert.equal(session.state, 'confirmed');
+    assert.equal(call.state, 'established');
+    assert.equal(await call.hangup(), 200);
+    assert.ok(await waitFor(() => app.sessions.length === 0, 2000));
+  });
+
+  it('UPDATE with a new offer in the early dialog goes through the engine to the caller (RFC 3311)', async () => {
+    const bRtp = await RtpPhone.open();
+    try {
+      let leg: IncomingCall | undefined;
+      edge.onCall((c) => {
+        leg = c;
+        c.ringing();
+        const sdp = bRtp.sdp(undefined, 'bob');
+        c.localSdp = sdp;
+        c.serverTx!.respond(createResponse(c.invite, 183, 'Session Progress', {
+          toTag: c.dialog!.localTag,
+          headers: [['Contact', edge.contact], ['Content-Type', 'application/sdp']],
+          body: sdp,
+        }));
+      });
+      const call = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: callerHeaders });
+      assert.ok(await waitFor(() => leg !== undefined && call.dialog !== undefined && call.remoteSdp === undefined && app.sessions[0]?.state === 'early', 3000));
+      const aSeq = call.dialog!.remoteSeq ?? 0;
+      const moved = await RtpPhone.open();
+      try {
+        const d = leg!.dialog!;
+        const res = await edge.sendInDialog(d, d.createRequest('UPDATE', { body: moved.sdp(undefined, 'bob'), contentType: 'application/sdp' }));
+        assert.equal(res.status, 200);
+        assert.match(res.body.toString('utf8'), /m=audio \d+ RTP\/AVP/, 'the engine answered the callee');
+        assert.ok(!res.body.toString('utf8').includes(`m=audio ${rtp.port} `), 'with its own address, not the caller\'s');
+        assert.ok((call.dialog!.remoteSeq ?? 0) > aSeq, 'the caller got the UPDATE in its early dialog');
+      } finally {
+        moved.close();
+      }
+      void leg!.answer(leg!.localSdp);
+      assert.deepEqual(await call.established, { ok: true });
+      assert.equal(await call.hangup(), 200);
+    } finally {
+      bRtp.close();
+    }
   });
 });

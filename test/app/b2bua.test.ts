@@ -1,4 +1,5 @@
 // The B2BUA's in-call behaviour through the real users edge (in-process platform): re-INVITE with a media re-offer,
+// hold/resume by the callee, codec change, UPDATE, 3xx → 480,
 // INFO (DTMF) relayed, BYE from the caller, no common codec → 488, call-waiting limit → 486, requests from a
 // non-edge address → 403, and OPTIONS to the app answered.
 import { after, before, describe, it } from 'node:test';
@@ -68,6 +69,43 @@ describe('B2BUA in-call behaviour', { timeout: 120_000 }, () => {
     const end = await bobCall!.ended;
     assert.equal(end.by, 'remote');
     assert.ok(await waitFor(() => p.sip.app!.sessions.length === 0, 2000));
+  });
+
+  it('hold and resume by the callee (re-INVITE sendonly/sendrecv), codec change and UPDATE by the caller', async () => {
+    const aRtp = await rtpPhone();
+    const bRtp = await rtpPhone();
+    let bobCall: IncomingCall | undefined;
+    bob.ua.onCall((c) => {
+      bobCall = c;
+      void c.answer(bRtp.sdp([[0, 'PCMU/8000'], [8, 'PCMA/8000'], [101, 'telephone-event/8000']], 'bob'));
+    });
+    const call = alice.ua.invite(`sip:102@${p.domain}`, { sdp: aRtp.sdp([[0, 'PCMU/8000'], [8, 'PCMA/8000'], [101, 'telephone-event/8000']], 'alice') });
+    assert.deepEqual(await call.established, { ok: true });
+    const base = bRtp.sdp([[0, 'PCMU/8000'], [8, 'PCMA/8000'], [101, 'telephone-event/8000']], 'bob');
+    // Hold from the callee's side: alice gets the engine's offer with the direction attribute kept.
+    assert.equal(await bobCall!.reinvite(`${base}a=sendonly\r\n`), 200);
+    assert.match(call.remoteSdp ?? '', /a=sendonly/, 'alice sees the hold');
+    assert.ok(!(call.remoteSdp ?? '').includes(`m=audio ${bRtp.port} `), "through the engine, not bob's address");
+    assert.equal(await bobCall!.reinvite(`${base}a=sendrecv\r\n`), 200);
+    assert.ok(!(call.remoteSdp ?? '').includes('a=sendonly'), 'resumed');
+    // Codec change from the caller: bob is offered PCMA only.
+    assert.equal(await call.reinvite(aRtp.sdp([[8, 'PCMA/8000'], [101, 'telephone-event/8000']], 'alice')), 200);
+    assert.match(bobCall!.remoteSdp ?? '', /m=audio \d+ RTP\/AVP 8 101\r\n/);
+    // UPDATE with an offer in the confirmed dialog (RFC 3311): relayed the same way.
+    assert.equal(await call.request('UPDATE', { body: `${aRtp.sdp([[0, 'PCMU/8000']], 'alice')}a=inactive\r\n`, contentType: 'application/sdp' }), 200);
+    assert.match(bobCall!.remoteSdp ?? '', /a=inactive/);
+    assert.match(bobCall!.remoteSdp ?? '', /m=audio \d+ RTP\/AVP 0\r\n/);
+    assert.equal(await bobCall!.hangup(), 200);
+    assert.equal((await call.ended).by, 'remote');
+  });
+
+  it('3xx from the callee reaches the caller as 480, not as a redirect', async () => {
+    bob.ua.onCall((c) => {
+      c.serverTx!.respond(createResponse(c.invite, 302, 'Moved Temporarily', { toTag: 'r3', headers: [['Contact', '<sip:900123456@premium.example.net>']] }));
+    });
+    const c = alice.ua.invite(`sip:102@${p.domain}`, { sdp: (await rtpPhone()).sdp() });
+    const r = await c.established;
+    assert.equal(!r.ok && r.status, 480);
   });
 
   it('183 with SDP gives early media through the engine before the answer', async () => {

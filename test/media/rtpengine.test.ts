@@ -170,3 +170,37 @@ test('an unreachable relay answers engine_timeout and is marked down', { skip },
     phone.close();
   }
 });
+
+test('media inactivity: a silent call is queried, deleted and reported through onTimeout; a live one is not', { skip }, async () => {
+  assert.ok(daemon);
+  const timedOut: string[] = [];
+  const watched = new RtpengineMediaEngine({
+    relaySets: { default: [{ host: '127.0.0.1', port: daemon.ngPort, metric: 1 }] },
+    timeoutMs: 500,
+    retries: 2,
+    inactivityTimeoutMs: 1000,
+    queryIntervalMs: 100,
+    onTimeout: (callId) => timedOut.push(callId),
+  });
+  const live = await setUpCall(watched);
+  const silent = await setUpCall(watched);
+  let seq = 0;
+  const talking = setInterval(() => void live.alice.send(rtp(seq++, 1), live.toEngineFromAlice), 40);
+  try {
+    await silent.alice.send(rtp(1, 1), silent.toEngineFromAlice);
+    assert.ok(await waitFor(() => timedOut.includes(silent.callId), 8000), 'the silent call was reported');
+    const gone = await watched.query(silent.callId);
+    assert.ok(!gone.ok && gone.code === 'unknown_call', 'and deleted from rtpengine');
+    assert.equal(timedOut.includes(live.callId), false, 'the call with RTP flowing stays');
+    assert.ok((await watched.query(live.callId)).ok);
+    clearInterval(talking);
+    assert.ok(await waitFor(() => timedOut.includes(live.callId), 8000), 'once silent, it times out too');
+  } finally {
+    clearInterval(talking);
+    await watched.delete({ callId: live.callId });
+    await watched.delete({ callId: silent.callId });
+    live.close();
+    silent.close();
+    await watched.close();
+  }
+});

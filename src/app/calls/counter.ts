@@ -1,7 +1,17 @@
-// Calls each user is handling on this app node, for the call-waiting limit (seed-part2 §1.1 "Call waiting":
-// limits received calls when already handling this number of calls). In memory: with several app nodes the
-// count moves to the shared runtime state (Redis) behind the same three methods.
-export class UserCallCounter {
+// Calls each user is handling, for the call-waiting limit (seed-part2 §1.1 "Call waiting": limits received calls
+// when already handling this number of calls). In memory for one app node; in Redis when several app nodes share
+// the count. Both sit behind one small synchronous interface: routing asks the count on the hot path, so the Redis
+// counter answers from a local cache kept current by Redis pub/sub (a soft limit: two calls racing on two nodes
+// within a few milliseconds may both get through).
+import type { RuntimeRedis } from '../../store/runtime/redis.ts';
+
+export interface CallCounter {
+  count(userId: number): number;
+  add(userId: number): void;
+  remove(userId: number): void;
+}
+
+export class UserCallCounter implements CallCounter {
   readonly #n = new Map<number, number>();
 
   count(userId: number): number {
@@ -16,5 +26,128 @@ export class UserCallCounter {
     const n = this.count(userId) - 1;
     if (n <= 0) this.#n.delete(userId);
     else this.#n.set(userId, n);
+  }
+}
+
+export interface RedisCallCounterOptions {
+  redis: RuntimeRedis;
+  /**
+   * Safety net (default 4 h): a count not changed for this long is dropped, so the calls of a node that died
+   * without ending them stop counting. Longer than any call you expect to keep a user busy.
+   */
+  ttlMs?: number;
+  now?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+// KEYS[1] calls:<user>  KEYS[2] calls-seq   ARGV: 1 delta  2 ttl ms  3 channel  4 user id
+// Returns {seq, count}; publishes "seq user count" so every node's cache applies changes in Redis order.
+const CHANGE = `
+local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+if n <= 0 then redis.call('DEL', KEYS[1]); n = 0 else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[3], seq .. ' ' .. ARGV[4] .. ' ' .. n)
+return {seq, n}
+`;
+
+interface Cached {
+  n: number;
+  seq: number;
+  until: number;
+}
+
+export class RedisCallCounter implements CallCounter {
+  readonly #r: RuntimeRedis;
+  readonly #ttl: number;
+  readonly #now: () => number;
+  readonly #onError: (err: unknown) => void;
+  readonly #cache = new Map<number, Cached>();
+  /** local changes not yet confirmed by Redis (counted at once, so a burst on this node sees itself) */
+  readonly #pending = new Map<number, number>();
+  #inFlight = new Set<Promise<void>>();
+  #unsubscribe: (() => void) | undefined;
+
+  private constructor(o: RedisCallCounterOptions) {
+    this.#r = o.redis;
+    this.#ttl = o.ttlMs ?? 4 * 3600_000;
+    this.#now = o.now ?? Date.now;
+    this.#onError = o.onError ?? ((e) => console.error('call counter (redis):', e));
+  }
+
+  /** Subscribes, then loads the current counts. */
+  static async open(o: RedisCallCounterOptions): Promise<RedisCallCounter> {
+    const c = new RedisCallCounter(o);
+    c.#unsubscribe = await c.#r.subscribe(c.#r.key('calls'), (m) => c.#onMessage(m));
+    const seq = Number((await c.#r.client.get(c.#r.key('calls-seq'))) ?? 0);
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await c.#r.client.scan(cursor, 'MATCH', `${c.#r.key('calls')}:*`, 'COUNT', 500);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const values = keys.length > 0 ? await c.#r.client.mget(...keys) : [];
+    keys.forEach((k, i) => {
+      const user = Number(k.slice(c.#r.key('calls').length + 1));
+      const n = Number(values[i] ?? 0);
+      if (Number.isInteger(user) && n > 0) c.#apply(user, seq, n);
+    });
+    return c;
+  }
+
+  count(userId: number): number {
+    const c = this.#cache.get(userId);
+    const base = c && c.until > this.#now() ? c.n : 0;
+    return Math.max(0, base + (this.#pending.get(userId) ?? 0));
+  }
+
+  add(userId: number): void {
+    this.#change(userId, 1);
+  }
+
+  remove(userId: number): void {
+    this.#change(userId, -1);
+  }
+
+  /** Resolves when every change made here so far is in Redis (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    this.#unsubscribe?.();
+  }
+
+  #change(userId: number, delta: number): void {
+    this.#pending.set(userId, (this.#pending.get(userId) ?? 0) + delta);
+    const p = this.#r
+      .script(CHANGE, [this.#r.key('calls', String(userId)), this.#r.key('calls-seq')], [delta, this.#ttl, this.#r.key('calls'), userId])
+      .then((res) => {
+        const [seq, n] = res as [number, number];
+        this.#apply(userId, seq, n);
+      })
+      .catch(this.#onError)
+      .finally(() => {
+        const left = (this.#pending.get(userId) ?? 0) - delta;
+        if (left === 0) this.#pending.delete(userId);
+        else this.#pending.set(userId, left);
+        this.#inFlight.delete(p);
+      });
+    this.#inFlight.add(p);
+  }
+
+  #onMessage(m: string): void {
+    const [seq, user, n] = m.split(' ').map(Number);
+    if (seq === undefined || user === undefined || n === undefined || [seq, user, n].some((v) => !Number.isFinite(v))) return;
+    this.#apply(user, seq, n);
+  }
+
+  /** Changes apply in Redis order: an older value (reply or message that arrived late) never wins. */
+  #apply(user: number, seq: number, n: number): void {
+    const c = this.#cache.get(user);
+    if (c && c.seq >= seq) return;
+    if (n <= 0) this.#cache.set(user, { n: 0, seq, until: 0 });
+    else this.#cache.set(user, { n, seq, until: this.#now() + this.#ttl });
   }
 }

@@ -18,6 +18,8 @@ interface Branch {
   done: boolean;
   final: SipResponse | undefined;
   timerC: TimerHandle | undefined;
+  /** Timer C fired and CANCELled this branch: its 487 is reported as the 408 it stands for (§16.8). */
+  timerCFired: boolean;
 }
 
 export interface ProxyTxOptions {
@@ -53,7 +55,7 @@ export class ProxyTransaction {
   /** Sends one branch: `req` is a prepared copy (R-URI, our Via on top, Max-Forwards, Record-Route). */
   addBranch(stack: SipStack, req: SipRequest, target: SendTarget): void {
     if (this.#finished || this.#cancelled) return;
-    const b: Branch = { tx: undefined as unknown as ClientTransaction, done: false, final: undefined, timerC: undefined };
+    const b: Branch = { tx: undefined as unknown as ClientTransaction, done: false, final: undefined, timerC: undefined, timerCFired: false };
     this.#branches.push(b);
     b.tx = stack.sendRequest(req, target, {
       onResponse: (res) => this.#onResponse(b, res),
@@ -88,6 +90,8 @@ export class ProxyTransaction {
       this.#relay(res);
       return;
     }
+    // §16.8: a branch CANCELled by Timer C timed out: the upstream hears 408, not the 487 of our own CANCEL.
+    if (b.timerCFired && res.status === 487) return this.#onFinal(b, this.#local(408, 'Request Timeout'), true);
     this.#onFinal(b, res, false);
   }
 
@@ -144,8 +148,11 @@ export class ProxyTransaction {
     const clock = this.#o.clock;
     clock.clearTimeout(b.timerC);
     b.timerC = clock.setTimeout(() => {
-      // §16.8: Timer C fired: CANCEL a branch that had a provisional answer (the transaction defers it otherwise)
-      if (!b.done) b.tx.cancel();
+      // §16.8: Timer C fired: CANCEL a branch that had a provisional answer (the transaction defers it otherwise;
+      // without any provisional, Timer B ends the branch with a local 408 anyway)
+      if (b.done) return;
+      b.timerCFired = true;
+      b.tx.cancel();
     }, this.#o.timerCMs ?? 180_000);
   }
 

@@ -21,10 +21,11 @@ import {
 import { asNumber, asString, isDict, type BInput, type BValue } from './bencode.ts';
 import { RelaySet, type Relay, type RelayAddress, type RelaySetOptions } from './relay-set.ts';
 import type { NgReply } from './ng-client.ts';
+import { InactivityWatch, type InactivityOptions } from './inactivity.ts';
 
 export const DEFAULT_RELAY_SET = 'default';
 
-export interface RtpengineEngineOptions extends RelaySetOptions {
+export interface RtpengineEngineOptions extends RelaySetOptions, InactivityOptions {
   /** Relay sets by name; `default` is used when legOptions name none. */
   relaySets: Record<string, readonly RelayAddress[]>;
 }
@@ -37,9 +38,17 @@ export class RtpengineMediaEngine implements MediaEngine {
   private readonly callSet = new Map<string, string>();
   /** Calls whose offer asked rtpengine to transcode: their answer is checked against the answerer only. */
   private readonly transcoding = new Set<string>();
+  /** Media inactivity: calls queried periodically, released and reported when no packet moved. */
+  private readonly watch: InactivityWatch;
 
   constructor(private readonly opts: RtpengineEngineOptions) {
     this.setRelaySets(opts.relaySets);
+    this.watch = new InactivityWatch(opts, {
+      query: (callId) => this.query(callId),
+      release: async (callId) => {
+        await this.delete({ callId });
+      },
+    });
   }
 
   /** Replaces the relay sets (configuration change); calls in progress keep an instance still listed. */
@@ -72,7 +81,9 @@ export class RtpengineMediaEngine implements MediaEngine {
       ...FLAGS,
       codec: plan.codec,
     });
-    return sdpReply(r);
+    const out = sdpReply(r);
+    if (out.ok) this.watch.signalled(req.callId);
+    return out;
   }
 
   async answer(req: AnswerRequest): Promise<MediaResult<{ sdp: string }>> {
@@ -90,7 +101,9 @@ export class RtpengineMediaEngine implements MediaEngine {
       ...FLAGS,
       codec: plan.codec,
     });
-    return sdpReply(r);
+    const out = sdpReply(r);
+    if (out.ok) this.watch.signalled(req.callId);
+    return out;
   }
 
   async delete(req: DeleteRequest): Promise<MediaResult<{}>> {
@@ -101,6 +114,7 @@ export class RtpengineMediaEngine implements MediaEngine {
     const r = await this.command(relay, { command: 'delete', 'call-id': req.callId, 'from-tag': req.fromTag });
     if (!r.ok) return mediaError(r.code, r.message);
     set.release(req.callId);
+    this.watch.forget(req.callId);
     this.callSet.delete(req.callId);
     this.transcoding.delete(req.callId);
     // rtpengine answers an unknown call with result ok plus a warning
@@ -134,6 +148,7 @@ export class RtpengineMediaEngine implements MediaEngine {
   }
 
   async close(): Promise<void> {
+    this.watch.close();
     for (const s of this.sets.values()) s.close();
     this.sets.clear();
     this.callSet.clear();
