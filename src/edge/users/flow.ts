@@ -11,6 +11,17 @@ export interface Flow {
   connectionId?: string;
 }
 
+/**
+ * An edge node of a cluster as other edges reach it: its id (the `registrations.node` column) and its internal
+ * listener (UDP), where peer edges relay requests for the flows it owns (RFC 3327 §5.3 / RFC 5626 §5.3 spirit:
+ * the request is routed back through the edge the phone's flow terminates on).
+ */
+export interface EdgeNode {
+  id: string;
+  host: string;
+  port: number;
+}
+
 export function flowOf(s: MessageSource): Flow {
   return { transport: s.transport, host: s.host, port: s.port, ...(s.connectionId !== undefined ? { connectionId: s.connectionId } : {}) };
 }

@@ -3,7 +3,7 @@
 // in-memory one below serves the embedded single-node setup. Changes are reported to listeners (the
 // `registrations` table mirror) and never wait for them.
 import { realClock, type Clock, type TimerHandle } from '../../sip/clock.ts';
-import type { Flow } from './flow.ts';
+import type { EdgeNode, Flow } from './flow.ts';
 
 /** Who owns an AoR (from the directory), copied into every binding for the registrations mirror. */
 export interface BindingOwner {
@@ -32,6 +32,11 @@ export interface Binding {
   /** last REGISTER that refreshed it (ms): "the latest registered device" */
   readonly updatedAt: number;
   readonly owner: BindingOwner;
+  /**
+   * The edge node that owns the flow (cluster): another edge relays requests for this binding to that node's
+   * internal listener instead of sending to the phone itself. Undefined: the local node (embedded mode).
+   */
+  readonly edge: EdgeNode | undefined;
 }
 
 export interface ContactChange {
@@ -61,9 +66,16 @@ export type ApplyResult =
   /** RFC 3261 §10.3 step 7: same Call-ID with a CSeq not higher than the stored one */
   | { ok: false; code: 'EDGE_REG_OUT_OF_ORDER' };
 
-export type LocationListener = (aor: string, bindings: readonly Binding[]) => void;
+/**
+ * 'local': this node applied the change (write-once consumers such as the registrations mirror act on these);
+ * 'remote': another edge sharing the location applied it (caches, keep-alives of owned bindings).
+ */
+export type ChangeOrigin = 'local' | 'remote';
+export type LocationListener = (aor: string, bindings: readonly Binding[], origin: ChangeOrigin) => void;
 
 export interface LocationService {
+  /** true when other edge nodes share these bindings (Redis): changes arrive from elsewhere too */
+  readonly shared: boolean;
   /** Live bindings of an AoR, the most recently refreshed first. */
   lookup(aor: string): Promise<Binding[]>;
   /** Applies one REGISTER atomically; returns the AoR's bindings afterwards. */
@@ -76,12 +88,83 @@ export interface LocationService {
   size(): number;
   /** The location service's time (ms): expiry is measured against it. */
   now(): number;
+  /** The edge node using this location: bindings applied from now on are owned by it (cluster: announced). */
+  attachEdge(node: EdgeNode): Promise<void>;
+  /** Is host:port the internal listener of another edge node sharing this location? (cached, never waits) */
+  isPeerEdge(host: string, port: number): boolean;
+  /** Reloads the peer edges (after a miss: a node that started a moment ago). */
+  refreshPeers(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The address of record for a terminal: `sip:name@domain` (RFC 3261 §10.3 step 5 canonical form). */
 export function aorOf(name: string, domain: string): string {
   return `sip:${name}@${domain.toLowerCase()}`;
+}
+
+
+// --- rules shared by every implementation (pure: the same semantics in memory and in Redis) -----------------
+
+/** Live bindings, most recently refreshed first; `stored` is in update order (oldest first). */
+export function liveBindings(stored: readonly Binding[], now: number): Binding[] {
+  // reversed first, so ties of the same millisecond still list the latest update first (sort is stable)
+  return [...stored].reverse().filter((b) => b.expiresAt > now).sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+/**
+ * One REGISTER against an AoR's stored bindings (update order). Returns the new stored list (update order,
+ * expired ones dropped) or the §10.3 step 7 failure. `edge` is stamped on every binding it writes.
+ */
+export function applyRegister(
+  stored: readonly Binding[],
+  u: RegisterUpdate,
+  now: number,
+  edge: EdgeNode | undefined,
+): { ok: true; next: Binding[] } | { ok: false; code: 'EDGE_REG_OUT_OF_ORDER' } {
+  const current = new Map<string, Binding>();
+  for (const b of stored) if (b.expiresAt > now) current.set(b.key, b);
+  // RFC 3261 §10.3 step 7: a request older than what built a binding fails as a whole.
+  const touched = u.changes === 'remove-all' ? [...current.values()] : u.changes.map((c) => current.get(c.key)).filter((b) => b !== undefined);
+  for (const b of touched) if (b.callId === u.callId && u.cseq <= b.cseq) return { ok: false, code: 'EDGE_REG_OUT_OF_ORDER' };
+  const next = new Map(current);
+  if (u.changes === 'remove-all') next.clear();
+  else {
+    for (const c of u.changes) {
+      if (c.expires <= 0) {
+        next.delete(c.key);
+        continue;
+      }
+      const prev = next.get(c.key);
+      next.delete(c.key); // re-inserted last: the map keeps update order
+      next.set(c.key, {
+        aor: u.aor,
+        contact: c.contact,
+        key: c.key,
+        expiresAt: now + c.expires * 1000,
+        q: c.q,
+        callId: u.callId,
+        cseq: u.cseq,
+        flow: u.flow,
+        userAgent: u.userAgent,
+        instanceId: c.instanceId,
+        registeredAt: prev?.registeredAt ?? now,
+        updatedAt: now,
+        owner: u.owner,
+        edge,
+      });
+    }
+    if (u.single) {
+      // Multi contact off: only the device that registered last stays (seed-part2 §1.1 Multi Contact).
+      const kept = u.changes.filter((c) => c.expires > 0).at(-1)?.key;
+      for (const k of [...next.keys()]) if (k !== kept) next.delete(k);
+    }
+  }
+  return { ok: true, next: [...next.values()] };
+}
+
+/** Is this binding reachable only through that connection of that edge node? (`node` undefined: local) */
+export function onConnection(b: Binding, connectionId: string, node: string | undefined): boolean {
+  return b.flow.connectionId === connectionId && (b.edge === undefined || b.edge.id === node);
 }
 
 export interface MemoryLocationOptions {
@@ -91,10 +174,13 @@ export interface MemoryLocationOptions {
 }
 
 export class MemoryLocation implements LocationService {
+  readonly shared = false;
   readonly #clock: Clock;
-  readonly #aors = new Map<string, Map<string, Binding>>();
+  /** AoR → bindings in update order (oldest first) */
+  readonly #aors = new Map<string, Binding[]>();
   readonly #listeners = new Set<LocationListener>();
   readonly #sweepMs: number;
+  #edge: EdgeNode | undefined;
   #timer: TimerHandle | undefined;
   #closed = false;
 
@@ -109,72 +195,26 @@ export class MemoryLocation implements LocationService {
   }
 
   lookupSync(aor: string): Binding[] {
-    const m = this.#aors.get(aor);
-    if (!m) return [];
-    const now = this.#clock.now();
-    // the map is kept in update order: reversed, ties of the same millisecond still list the latest first
-    return [...m.values()].reverse().filter((b) => b.expiresAt > now).sort((a, b) => b.updatedAt - a.updatedAt);
+    return liveBindings(this.#aors.get(aor) ?? [], this.#clock.now());
   }
 
   async apply(u: RegisterUpdate): Promise<ApplyResult> {
     const now = this.#clock.now();
-    const current = this.#aors.get(u.aor) ?? new Map<string, Binding>();
-    for (const [k, b] of current) if (b.expiresAt <= now) current.delete(k);
-    // RFC 3261 §10.3 step 7: a request older than what built a binding fails as a whole.
-    const touched = u.changes === 'remove-all' ? [...current.values()] : u.changes.map((c) => current.get(c.key)).filter((b) => b !== undefined);
-    for (const b of touched) if (b.callId === u.callId && u.cseq <= b.cseq) return { ok: false, code: 'EDGE_REG_OUT_OF_ORDER' };
-    const next = new Map(current);
-    if (u.changes === 'remove-all') next.clear();
-    else {
-      for (const c of u.changes) {
-        if (c.expires <= 0) {
-          next.delete(c.key);
-          continue;
-        }
-        const prev = next.get(c.key);
-        next.delete(c.key);
-        next.set(c.key, {
-          aor: u.aor,
-          contact: c.contact,
-          key: c.key,
-          expiresAt: now + c.expires * 1000,
-          q: c.q,
-          callId: u.callId,
-          cseq: u.cseq,
-          flow: u.flow,
-          userAgent: u.userAgent,
-          instanceId: c.instanceId,
-          registeredAt: prev?.registeredAt ?? now,
-          updatedAt: now,
-          owner: u.owner,
-        });
-      }
-      if (u.single) {
-        // Multi contact off: only the device that registered last stays (seed-part2 §1.1 Multi Contact).
-        const kept = u.changes.filter((c) => c.expires > 0).at(-1)?.key;
-        for (const k of [...next.keys()]) if (k !== kept) next.delete(k);
-      }
-    }
-    if (next.size === 0) this.#aors.delete(u.aor);
-    else this.#aors.set(u.aor, next);
-    const bindings = this.lookupSync(u.aor);
+    const r = applyRegister(this.#aors.get(u.aor) ?? [], u, now, this.#edge);
+    if (!r.ok) return r;
+    this.#set(u.aor, r.next);
+    const bindings = liveBindings(r.next, now);
     this.#emit(u.aor, bindings);
     return { ok: true, bindings };
   }
 
   async dropConnection(connectionId: string): Promise<number> {
     let n = 0;
-    for (const [aor, m] of this.#aors) {
-      let changed = false;
-      for (const [k, b] of m) {
-        if (b.flow.connectionId === connectionId) {
-          m.delete(k);
-          changed = true;
-          n++;
-        }
-      }
-      if (!changed) continue;
-      if (m.size === 0) this.#aors.delete(aor);
+    for (const [aor, list] of [...this.#aors]) {
+      const kept = list.filter((b) => !onConnection(b, connectionId, this.#edge?.id));
+      if (kept.length === list.length) continue;
+      n += list.length - kept.length;
+      this.#set(aor, kept);
       this.#emit(aor, this.lookupSync(aor));
     }
     return n;
@@ -192,30 +232,40 @@ export class MemoryLocation implements LocationService {
   size(): number {
     const now = this.#clock.now();
     let n = 0;
-    for (const m of this.#aors.values()) for (const b of m.values()) if (b.expiresAt > now) n++;
+    for (const list of this.#aors.values()) for (const b of list) if (b.expiresAt > now) n++;
     return n;
   }
+
+  async attachEdge(node: EdgeNode): Promise<void> {
+    this.#edge = node;
+  }
+
+  /** Embedded mode: no other edge shares these bindings. */
+  isPeerEdge(): boolean {
+    return false;
+  }
+
+  async refreshPeers(): Promise<void> {}
 
   /** Removes expired bindings now and reports the AoRs that changed (also run by the periodic sweep). */
   sweep(): void {
     const now = this.#clock.now();
-    for (const [aor, m] of this.#aors) {
-      let changed = false;
-      for (const [k, b] of m) {
-        if (b.expiresAt <= now) {
-          m.delete(k);
-          changed = true;
-        }
-      }
-      if (!changed) continue;
-      if (m.size === 0) this.#aors.delete(aor);
-      this.#emit(aor, this.lookupSync(aor));
+    for (const [aor, list] of [...this.#aors]) {
+      const kept = list.filter((b) => b.expiresAt > now);
+      if (kept.length === list.length) continue;
+      this.#set(aor, kept);
+      this.#emit(aor, liveBindings(kept, now));
     }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#clock.clearTimeout(this.#timer);
+  }
+
+  #set(aor: string, list: Binding[]): void {
+    if (list.length === 0) this.#aors.delete(aor);
+    else this.#aors.set(aor, list);
   }
 
   #schedule(): void {
@@ -227,12 +277,17 @@ export class MemoryLocation implements LocationService {
   }
 
   #emit(aor: string, bindings: readonly Binding[]): void {
-    for (const l of this.#listeners) {
-      try {
-        l(aor, bindings);
-      } catch {
-        // a listener's bug must not break registration
-      }
+    emitChange(this.#listeners, aor, bindings, 'local');
+  }
+}
+
+/** Calls every listener; a listener's bug must not break registration. */
+export function emitChange(listeners: Iterable<LocationListener>, aor: string, bindings: readonly Binding[], origin: ChangeOrigin): void {
+  for (const l of listeners) {
+    try {
+      l(aor, bindings, origin);
+    } catch {
+      // ignored on purpose: see above
     }
   }
 }

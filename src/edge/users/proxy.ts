@@ -3,6 +3,13 @@
 // source address) are routed to phones through the location service with parallel forking; in-dialog requests
 // follow the Route headers between the two sides. The trust boundary (internal-headers.ts) is applied where a
 // message enters from a side: phones' messages lose every `X-Sy-*`, app nodes' keep only the allow-listed ones.
+//
+// Cluster (several edges sharing a Redis location): a binding whose flow another edge owns is not sent to the
+// phone from here (its TCP/WS connection and NAT pinhole belong to that edge): the request goes to the owner's
+// internal listener with a preloaded Route carrying the flow (RFC 3327 §5.3 Path / RFC 5626 §5.3: requests reach
+// the phone through the edge its flow terminates on); the owner record-routes and relays it over the flow.
+// Responses return along the Via path. In-dialog requests that name another edge in their Route set are passed
+// to it over the internal network.
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../sip/clock.ts';
 import { createResponse, parseUri, type SipRequest, type SipResponse } from '../../sip/message.ts';
@@ -14,7 +21,7 @@ import { responseRoute } from '../../sip/transport/response-route.ts';
 import type { AppNodeSelector } from './app-nodes.ts';
 import type { EdgeAuth, EdgeDirectory } from './auth.ts';
 import { EDGE_ERRORS, type EdgeErrorCode } from './errors.ts';
-import { flowOf, flowTarget, type Flow } from './flow.ts';
+import { flowOf, flowTarget, type EdgeNode, type Flow } from './flow.ts';
 import type { EdgeGuards } from './guards.ts';
 import { addCallerHeaders, keepAllowedFromApp, readTargetHeaders, stripAllInternal } from './internal-headers.ts';
 import { aorOf, type LocationService } from './location.ts';
@@ -33,6 +40,8 @@ export interface EdgeProxyDeps {
   own: OwnAddresses;
   guards: EdgeGuards;
   clock: Clock;
+  /** this edge node (cluster): bindings owned by another node are relayed to it */
+  self?: EdgeNode;
   timerCMs?: number;
   /** a bug while handling a request (the request got a 500) */
   onError?: (err: unknown) => void;
@@ -55,6 +64,7 @@ function fail(tx: ServerTransaction, code: EdgeErrorCode, headers: Array<[string
 
 export class EdgeProxy {
   readonly #d: EdgeProxyDeps;
+  #peersRefreshedAt = -Infinity;
 
   constructor(d: EdgeProxyDeps) {
     this.#d = d;
@@ -63,7 +73,7 @@ export class EdgeProxy {
     d.phones.onStrayResponse((res) => this.#stray(res, d.apps));
     d.apps.onRequest((req, tx) => void this.#fromApp(req, tx).catch((e) => this.#bug(tx, e)));
     d.apps.onAck((ack, src) => this.#ackFromApp(ack, src));
-    d.apps.onStrayResponse((res) => this.#stray(res, d.phones));
+    d.apps.onStrayResponse((res) => this.#stray(res, undefined));
     // RFC 5626 spirit: a binding reachable only through a closed connection is gone.
     d.phones.onConnectionClose((info) => void d.location.dropConnection(info.id));
   }
@@ -148,14 +158,13 @@ export class EdgeProxy {
   // --- app nodes ------------------------------------------------------------------------------------------
 
   async #fromApp(req: SipRequest, tx: ServerTransaction): Promise<void> {
-    if (!this.#d.appNodes.isAppNode(tx.source.host, tx.source.port)) return fail(tx, 'EDGE_UNTRUSTED');
+    if (!this.#d.appNodes.isAppNode(tx.source.host, tx.source.port)) {
+      if (!(await this.#isPeer(tx.source.host, tx.source.port))) return fail(tx, 'EDGE_UNTRUSTED');
+      return this.#fromPeer(req, tx);
+    }
     keepAllowedFromApp(req); // trust boundary, app side: only the contract's headers
     if (!this.#hopChecks(req, tx)) return;
-    if (req.to.params.has('tag')) {
-      const { flow } = this.#d.own.popOwnRoutes(req);
-      const target = flow ? flowTarget(flow) : uriTarget(nextHopUri(req));
-      return this.#forward(tx, this.#d.apps, this.#prepare(req), this.#d.phones, target);
-    }
+    if (req.to.params.has('tag')) return this.#inDialogFromInside(req, tx);
     const tc = readTargetHeaders(req);
     const uri = req.uri;
     const terminal =
@@ -179,15 +188,64 @@ export class EdgeProxy {
     for (const b of chosen) {
       const fwd = this.#prepare(req);
       fwd.uri = parseUri(b.contact);
+      if (b.edge !== undefined && this.#d.self !== undefined && b.edge.id !== this.#d.self.id) {
+        // RFC 3327 §5.3: route to the contact through the edge that holds its flow (that edge record-routes)
+        fwd.headers.prepend('Route', recordRouteUri({ transport: 'UDP', host: b.edge.host, port: b.edge.port }, b.flow));
+        this.#send(ptx, this.#d.apps, fwd, { transport: 'UDP', host: b.edge.host, port: b.edge.port });
+        continue;
+      }
       if (req.method === 'INVITE') this.#recordRoute(fwd, 'to-phone', b.flow, b.flow.transport);
       this.#send(ptx, this.#d.phones, fwd, flowTarget(b.flow));
     }
   }
 
+  /** In-dialog request from an app node or a peer edge: to the phone of our Route's flow, or on to the peer named. */
+  #inDialogFromInside(req: SipRequest, tx: ServerTransaction): void {
+    const { flow } = this.#d.own.popOwnRoutes(req);
+    if (flow) return this.#forward(tx, this.#d.apps, this.#prepare(req), this.#d.phones, flowTarget(flow));
+    const hop = uriTarget(nextHopUri(req));
+    // a dialog another edge record-routed (its phone's flow lives there): pass it on over the internal network
+    const out = this.#d.location.isPeerEdge(hop.host, hop.port) ? this.#d.apps : this.#d.phones;
+    this.#forward(tx, this.#d.apps, this.#prepare(req), out, hop);
+  }
+
+  /**
+   * A request relayed by a peer edge (cluster). In a dialog: as from an app node. Outside: the peer looked the
+   * binding up and preloaded a Route naming us with the phone's flow; we record-route and send over that flow.
+   */
+  #fromPeer(req: SipRequest, tx: ServerTransaction): void {
+    if (!this.#hopChecks(req, tx)) return;
+    if (req.to.params.has('tag')) return this.#inDialogFromInside(req, tx);
+    const { flow } = this.#d.own.popOwnRoutes(req);
+    if (!flow) return fail(tx, 'EDGE_NO_ROUTE');
+    if (req.method === 'INVITE') reply(tx, 100, 'Trying');
+    const ptx = new ProxyTransaction({
+      serverTx: tx,
+      upstream: this.#d.apps,
+      clock: this.#d.clock,
+      ...(this.#d.timerCMs !== undefined ? { timerCMs: this.#d.timerCMs } : {}),
+    });
+    const fwd = this.#prepare(req);
+    if (req.method === 'INVITE') this.#recordRoute(fwd, 'to-phone', flow, flow.transport);
+    this.#send(ptx, this.#d.phones, fwd, flowTarget(flow));
+  }
+
+  /** A peer edge's internal address? On a miss the peer list is reloaded (at most once a second). */
+  async #isPeer(host: string, port: number): Promise<boolean> {
+    if (this.#d.location.isPeerEdge(host, port)) return true;
+    const now = this.#d.clock.now();
+    if (now - this.#peersRefreshedAt < 1000) return false;
+    this.#peersRefreshedAt = now;
+    await this.#d.location.refreshPeers();
+    return this.#d.location.isPeerEdge(host, port);
+  }
+
   #ackFromApp(ack: SipRequest, src: MessageSource): void {
-    if (!this.#d.appNodes.isAppNode(src.host, src.port)) return;
+    if (!this.#d.appNodes.isAppNode(src.host, src.port) && !this.#d.location.isPeerEdge(src.host, src.port)) return;
     const { flow } = this.#d.own.popOwnRoutes(ack);
-    this.#forwardAck(ack, this.#d.phones, flow ? flowTarget(flow) : uriTarget(nextHopUri(ack)));
+    if (flow) return this.#forwardAck(ack, this.#d.phones, flowTarget(flow));
+    const hop = uriTarget(nextHopUri(ack));
+    this.#forwardAck(ack, this.#d.location.isPeerEdge(hop.host, hop.port) ? this.#d.apps : this.#d.phones, hop);
   }
 
   // --- shared -----------------------------------------------------------------------------------------------
@@ -262,13 +320,20 @@ export class EdgeProxy {
     stack.sendAck(ack, target);
   }
 
-  /** A response matching no client transaction (late 2xx retransmission): drop our Via, relay statelessly. */
-  #stray(res: SipResponse, upstream: SipStack): void {
+  /**
+   * A response matching no client transaction (late 2xx retransmission): drop our Via, relay statelessly.
+   * `upstream` undefined (it arrived on the internal stack): to an app node or peer edge over the internal
+   * stack, else to the phone.
+   */
+  #stray(res: SipResponse, upstream: SipStack | undefined): void {
     if (res.status < 200 || res.status >= 300 || res.cseq.method !== 'INVITE') return;
     res.headers.removeFirst('via');
     if (!res.headers.has('via')) return;
     stripAllInternal(res);
     const route = responseRoute(res.topVia);
-    if (route) upstream.sendStateless(res, { transport: route.transport, host: route.host, port: route.port });
+    if (!route) return;
+    const inside = this.#d.appNodes.isAppNode(route.host, route.port) || this.#d.location.isPeerEdge(route.host, route.port);
+    const stack = upstream ?? (inside ? this.#d.apps : this.#d.phones);
+    stack.sendStateless(res, { transport: route.transport, host: route.host, port: route.port });
   }
 }

@@ -1,6 +1,8 @@
 // Composition of the users edge: the public SIP stack (phones: UDP/TCP/TLS/WS/WSS), the internal stack (app nodes,
 // default 127.0.0.1:5069 UDP), directory-backed auth, registrar + location service, the proxy core and the
 // asynchronous `registrations` mirror. `UsersEdge.start()` binds everything; `close()` releases everything.
+// Cluster: several edges share one location service (RedisLocation); each announces itself (node id + internal
+// listener) so the others relay requests for the phones whose flows it holds, and trust its relays.
 import type { Kysely } from 'kysely';
 import { realClock, type Clock } from '../../sip/clock.ts';
 import type { DigestAlgorithm } from '../../sip/digest/algorithm.ts';
@@ -12,6 +14,7 @@ import { createAppNodeSelector, type AppNode, type DistributeMethod } from './ap
 import { EdgeAuth, type EdgeDirectory } from './auth.ts';
 import { NO_GUARDS, type EdgeGuards } from './guards.ts';
 import { MemoryLocation, type LocationService } from './location.ts';
+import { NatKeepalive } from './nat-keepalive.ts';
 import { EdgeProxy } from './proxy.ts';
 import { Registrar, type RegistrarOptions } from './registrar.ts';
 import { RegistrationsMirror } from './registrations-mirror.ts';
@@ -26,8 +29,10 @@ export interface UsersEdgeOptions {
   /** application servers (seed-part1 §1.32: port 6060 UDP) */
   appNodes: AppNode[];
   distribute?: DistributeMethod;
-  /** default: in-memory (embedded mode) */
+  /** default: in-memory (embedded mode); a RedisLocation in a cluster (not closed by the edge) */
   location?: LocationService;
+  /** this edge node's id in the cluster (default: `store.node`, else 'edge'); unique per edge sharing a location */
+  node?: string;
   registrar?: RegistrarOptions;
   auth?: { secret?: Buffer | string; algorithms?: DigestAlgorithm[]; nonceTtlMs?: number };
   clock?: Clock;
@@ -38,6 +43,9 @@ export interface UsersEdgeOptions {
   /** mirror registrations into this store's `registrations` table */
   store?: { db: Kysely<Database>; node?: string; delayMs?: number };
   guards?: EdgeGuards;
+  /** keep-alive OPTIONS to NATed UDP phones (nat-keepalive.ts): seconds between pings (default 30, 0 = off) and
+   *  unanswered pings in a row that remove the binding (default 0 = never) */
+  natKeepalive?: { intervalSeconds?: number; unreachableAfter?: number };
   onError?: (err: unknown) => void;
 }
 
@@ -47,9 +55,19 @@ export class UsersEdge {
   readonly location: LocationService;
   readonly registrar: Registrar;
   readonly mirror: RegistrationsMirror | undefined;
+  readonly keepalive: NatKeepalive | undefined;
   readonly #ownsLocation: boolean;
 
-  private constructor(phones: SipStack, apps: SipStack, location: LocationService, ownsLocation: boolean, registrar: Registrar, mirror: RegistrationsMirror | undefined) {
+  private constructor(
+    phones: SipStack,
+    apps: SipStack,
+    location: LocationService,
+    ownsLocation: boolean,
+    registrar: Registrar,
+    mirror: RegistrationsMirror | undefined,
+    keepalive: NatKeepalive | undefined,
+  ) {
+    this.keepalive = keepalive;
     this.phones = phones;
     this.apps = apps;
     this.location = location;
@@ -87,11 +105,19 @@ export class UsersEdge {
     }
     const ownsLocation = o.location === undefined;
     const location = o.location ?? new MemoryLocation({ clock });
+    const int = apps.sentBy('UDP')!;
+    const self = { id: o.node ?? o.store?.node ?? 'edge', host: int.host, port: int.port };
+    try {
+      await location.attachEdge(self);
+    } catch (e) {
+      await Promise.all([phones.close(), apps.close()]);
+      throw e;
+    }
     const registrar = new Registrar(location, o.registrar);
     let mirror: RegistrationsMirror | undefined;
     if (o.store) {
       mirror = new RegistrationsMirror(o.store.db, location, {
-        node: o.store.node ?? 'edge',
+        node: self.id,
         ...(o.store.delayMs !== undefined ? { delayMs: o.store.delayMs } : {}),
         ...(o.onError ? { onError: o.onError } : {}),
       });
@@ -112,12 +138,27 @@ export class UsersEdge {
       location,
       appNodes: createAppNodeSelector(o.appNodes, o.distribute),
       own,
+      self,
       guards: o.guards ?? NO_GUARDS,
       clock,
       ...(o.timerCMs !== undefined ? { timerCMs: o.timerCMs } : {}),
       ...(o.onError ? { onError: o.onError } : {}),
     });
-    return new UsersEdge(phones, apps, location, ownsLocation, registrar, mirror);
+    const ka = o.natKeepalive ?? {};
+    const keepalive =
+      (ka.intervalSeconds ?? 30) > 0
+        ? new NatKeepalive({
+            stack: phones,
+            location,
+            clock,
+            // in a cluster every edge hears every binding: ping only the phones whose NAT pinhole is ours
+            owns: (b) => b.edge === undefined || b.edge.id === self.id,
+            ...(ka.intervalSeconds !== undefined ? { intervalSeconds: ka.intervalSeconds } : {}),
+            ...(ka.unreachableAfter !== undefined ? { unreachableAfter: ka.unreachableAfter } : {}),
+            ...(o.onError ? { onError: o.onError } : {}),
+          })
+        : undefined;
+    return new UsersEdge(phones, apps, location, ownsLocation, registrar, mirror, keepalive);
   }
 
   /** The internal listener's address (what app nodes send B-leg INVITEs to). */
@@ -131,6 +172,7 @@ export class UsersEdge {
   }
 
   async close(): Promise<void> {
+    this.keepalive?.close();
     await this.mirror?.close();
     await Promise.all([this.phones.close(), this.apps.close()]);
     if (this.#ownsLocation) await this.location.close();

@@ -1,0 +1,185 @@
+// RedisLocation behaviour that needs several nodes or a real Redis (the single-node semantics are the shared
+// table in location.test.ts): change notification across nodes, atomic updates under concurrency, cluster-wide
+// expiry, garbage collection by key TTL, peer edges, connection drops per node; the runtime client's errors;
+// the Redis call counter. Real redis-server per suite (skipped with a reason if missing; a failure under CI=true).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { FakeClock } from '../../sip/clock.ts';
+import { openRuntimeRedis, redactRedisUrl, type RuntimeRedis } from '../../store/runtime/redis.ts';
+import { RedisCallCounter } from '../../app/calls/counter.ts';
+import { redisSkipReason, startRedis, type RedisServer } from '../../../test/support/redis.ts';
+import type { ChangeOrigin, RegisterUpdate } from './location.ts';
+import { RedisLocation } from './location-redis.ts';
+
+const owner = { clientId: 1, terminalId: 2, userId: 3 };
+const AOR = 'sip:bob@a.example';
+const upd = (o: Partial<RegisterUpdate> & Pick<RegisterUpdate, 'changes'>): RegisterUpdate => ({
+  aor: AOR, owner, callId: 'c1', cseq: 1, flow: { transport: 'UDP', host: '192.0.2.1', port: 5060 }, single: false, ...o,
+});
+const ch = (contact: string, expires = 600) => ({ contact, key: contact, expires });
+
+async function until(pred: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('runtime Redis client', () => {
+  it('refuses a bad URL and reports an unreachable Redis without its password', async () => {
+    const bad = await openRuntimeRedis('http://127.0.0.1:1');
+    assert.equal(bad.ok, false);
+    assert.equal(!bad.ok && bad.code, 'RUNTIME_REDIS_BAD_URL');
+    // a port nobody listens on: bind one, note it, close it
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const r = await openRuntimeRedis(`redis://:s3cret@127.0.0.1:${port}`, { connectTimeoutMs: 500 });
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.code, 'RUNTIME_REDIS_UNREACHABLE');
+    assert.match(!r.ok ? r.reason : '', new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.doesNotMatch(!r.ok ? r.reason : '', /s3cret/);
+    assert.equal(redactRedisUrl('redis://u:pw@h:1/0'), 'redis://u:***@h:1/0');
+  });
+});
+
+describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
+  let server: RedisServer;
+  const toClose: Array<{ close(): Promise<void> }> = [];
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => {
+    for (const c of toClose.reverse()) await c.close().catch(() => {});
+    await server?.stop();
+  });
+
+  /** n nodes sharing one fresh prefix, each with its own connections, one clock */
+  async function nodes(n: number, clock = new FakeClock()): Promise<{ locs: RedisLocation[]; redis: RuntimeRedis[]; clock: FakeClock }> {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const locs: RedisLocation[] = [];
+    const redis: RuntimeRedis[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await openRuntimeRedis(server.url, { prefix });
+      assert.ok(r.ok);
+      toClose.push(r.redis);
+      const loc = await RedisLocation.open({ redis: r.redis, clock, sweepMs: 0 });
+      toClose.push(loc);
+      locs.push(loc);
+      redis.push(r.redis);
+    }
+    return { locs, redis, clock };
+  }
+
+  it('a change on one node is seen and reported on the other (origin remote); expiry swept by any node', async () => {
+    const { locs: [a, b], redis: [ra], clock } = await nodes(2);
+    const seen: Record<string, string[]> = { a: [], b: [] };
+    a!.onChange((aor, bs, o: ChangeOrigin) => seen.a!.push(`${aor}:${bs.length}:${o}`));
+    b!.onChange((aor, bs, o: ChangeOrigin) => seen.b!.push(`${aor}:${bs.length}:${o}`));
+    assert.ok((await a!.apply(upd({ changes: [ch('sip:bob@10.0.0.1', 60)] }))).ok);
+    assert.deepEqual((await b!.lookup(AOR)).map((x) => x.contact), ['sip:bob@10.0.0.1']);
+    await until(() => seen.b!.length === 1);
+    assert.deepEqual(seen, { a: [`${AOR}:1:local`], b: [`${AOR}:1:remote`] });
+    assert.equal(b!.size(), 1, 'the cached size follows the message');
+    // the Redis key lives as long as the binding plus the grace (garbage collection only)
+    const pttl = await ra!.client.pttl(ra!.key('loc', AOR));
+    assert.ok(pttl > 60_000 && pttl <= 120_000, String(pttl));
+    clock.tick(61_000);
+    assert.equal((await a!.lookup(AOR)).length, 0);
+    await b!.sweep(); // b never registered it: expiry is cluster-wide
+    await until(() => seen.a!.length === 2);
+    assert.deepEqual(seen.b!.at(-1), `${AOR}:0:local`);
+    assert.deepEqual(seen.a!.at(-1), `${AOR}:0:remote`);
+    assert.equal(await ra!.client.exists(ra!.key('loc', AOR)), 0);
+    assert.equal(await ra!.client.zcard(ra!.key('loc-exp')), 0);
+    await a!.sweep();
+    assert.equal(seen.a!.length, 2, 'a second sweep finds nothing to report');
+  });
+
+  it('concurrent REGISTERs on two nodes: no update lost; the highest CSeq of a Call-ID wins', async () => {
+    const { locs: [a, b] } = await nodes(2);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? a! : b!).apply(upd({ callId: `c${i}`, changes: [ch(`sip:bob@10.0.1.${i}`)] }))),
+    );
+    assert.ok(results.every((r) => r.ok));
+    assert.equal((await a!.lookup(AOR)).length, 30);
+    const aor2 = 'sip:carol@a.example';
+    const r2 = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a! : b!).apply(upd({ aor: aor2, callId: 'same', cseq: i + 1, changes: [ch('sip:carol@10.0.0.9')] }))),
+    );
+    assert.ok(r2[19]!.ok, 'the highest CSeq is never out of order');
+    const [bind] = await b!.lookup(aor2);
+    assert.equal(bind!.cseq, 20);
+    assert.ok(r2.some((r) => !r.ok) || r2.every((r) => r.ok), 'lower CSeqs may be refused, never corrupt the AoR');
+  });
+
+  it('peer edges: announced, trusted by the others, forgotten on close; connection drops stay per node', async () => {
+    const { locs: [a, b] } = await nodes(2);
+    await a!.attachEdge({ id: 'edge-a', host: '127.0.0.1', port: 15069 });
+    await b!.attachEdge({ id: 'edge-b', host: '127.0.0.1', port: 15070 });
+    await until(() => b!.isPeerEdge('127.0.0.1', 15069) && a!.isPeerEdge('127.0.0.1', 15070));
+    assert.equal(a!.isPeerEdge('127.0.0.1', 15069), false);
+    assert.equal(a!.isPeerEdge('127.0.0.1', 9), false);
+    // the same connection id on two nodes names two different connections
+    const tcp = (id: string) => ({ transport: 'TCP' as const, host: '192.0.2.7', port: 40000, connectionId: id });
+    await a!.apply(upd({ callId: 'x1', changes: [ch('sip:bob@10.0.0.1')], flow: tcp('tcp-1') }));
+    await b!.apply(upd({ callId: 'x2', changes: [ch('sip:bob@10.0.0.2')], flow: tcp('tcp-1') }));
+    assert.equal(await a!.dropConnection('tcp-1'), 1);
+    const left = await b!.lookup(AOR);
+    assert.deepEqual(left.map((x) => [x.contact, x.edge?.id]), [['sip:bob@10.0.0.2', 'edge-b']]);
+    await a!.close();
+    await until(() => !b!.isPeerEdge('127.0.0.1', 15069));
+  });
+});
+
+describe('RedisCallCounter', { skip: redisSkipReason() }, () => {
+  let server: RedisServer;
+  const toClose: Array<{ close(): Promise<void> }> = [];
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => {
+    for (const c of toClose.reverse()) await c.close().catch(() => {});
+    await server?.stop();
+  });
+
+  it('counts across app nodes, never below zero, loads existing counts, drops stale ones after the TTL', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const open = async (now?: () => number) => {
+      const r = await openRuntimeRedis(server.url, { prefix });
+      assert.ok(r.ok);
+      toClose.push(r.redis);
+      const c = await RedisCallCounter.open({ redis: r.redis, ttlMs: 60_000, ...(now ? { now } : {}) });
+      toClose.push(c);
+      return { c, r: r.redis };
+    };
+    const { c: a, r } = await open();
+    const { c: b } = await open();
+    a.add(7);
+    assert.equal(a.count(7), 1, 'a local change counts at once');
+    b.add(7);
+    await Promise.all([a.settled(), b.settled()]);
+    await until(() => a.count(7) === 2 && b.count(7) === 2);
+    a.remove(7);
+    a.remove(7);
+    a.remove(7);
+    await a.settled();
+    await until(() => b.count(7) === 0);
+    assert.equal(a.count(7), 0);
+    assert.equal(await r.client.exists(r.key('calls', '7')), 0, 'a zero count leaves no key');
+    b.add(8);
+    await b.settled();
+    assert.ok((await r.client.pttl(r.key('calls', '8'))) > 0, 'every count carries the TTL safety net');
+    let t = Date.now();
+    const { c: late } = await open(() => t);
+    assert.equal(late.count(8), 1, 'a node that starts later loads the counts');
+    t += 61_000;
+    assert.equal(late.count(8), 0, 'a count unchanged for longer than the TTL no longer counts');
+  });
+});

@@ -1,0 +1,295 @@
+// Location service in Redis (cluster mode): every edge node sharing the Redis sees every binding. Semantics are
+// MemoryLocation's (the same pure rules in location.ts); only storage and notification differ.
+//
+// Layout (prefix `sy:` by default):
+//   loc:<aor>   string, JSON array of the AoR's bindings in update order; key TTL = latest expiry + grace, as
+//               garbage collection only (expiry is decided on read against `expiresAt`, in the location clock)
+//   loc-exp     sorted set, member `<aor>\n<key>` scored by expiresAt: the cluster-wide expiry index (sweeps,
+//               size) — any node's sweep cleans any AoR, so expiry does not depend on the node that registered
+//   loc         channel: JSON {o: instance, a: aor} after each change (others re-read the AoR)
+//   edges       hash id → JSON EdgeNode: the edge nodes and their internal listeners (peer trust, relays)
+//   edges       channel: an edge joined or left
+//
+// Atomicity (RFC 3261 §10.3: the bindings update of one REGISTER is all-or-nothing): read the AoR, apply the
+// rules in TypeScript, write with a compare-and-set Lua script that fails when the stored value changed
+// meanwhile; then retry. No WATCH, so one connection serves concurrent updates.
+import { randomBytes } from 'node:crypto';
+import { realClock, type Clock, type TimerHandle } from '../../sip/clock.ts';
+import type { RuntimeRedis } from '../../store/runtime/redis.ts';
+import type { EdgeNode } from './flow.ts';
+import {
+  applyRegister,
+  emitChange,
+  liveBindings,
+  onConnection,
+  type ApplyResult,
+  type Binding,
+  type LocationListener,
+  type LocationService,
+  type RegisterUpdate,
+} from './location.ts';
+
+export interface RedisLocationOptions {
+  redis: RuntimeRedis;
+  clock?: Clock;
+  /** period of the expiry sweep (default 10 s; 0 = none, tests call sweep()) */
+  sweepMs?: number;
+  /** extra lifetime of a Redis key after its latest binding expired (default 60 s) */
+  graceMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+// KEYS[1] loc:<aor>  KEYS[2] loc-exp
+// ARGV: 1 expected raw ('' = absent)  2 new raw ('' = delete)  3 ttl ms  4 channel  5 message ('' = none)
+//       6 number of members to remove, then those members, then (score, member) pairs to add
+const CAS = `
+local cur = redis.call('GET', KEYS[1])
+if cur == false then cur = '' end
+if cur ~= ARGV[1] then return -1 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+local nrem = tonumber(ARGV[6])
+for i = 7, 6 + nrem do redis.call('ZREM', KEYS[2], ARGV[i]) end
+for i = 7 + nrem, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+return 1
+`;
+
+const MAX_ATTEMPTS = 50;
+
+type Transform = (stored: Binding[], now: number) => { ok: true; next: Binding[] } | { ok: false; code: 'EDGE_REG_OUT_OF_ORDER' } | 'unchanged';
+
+/** A stored binding, rebuilt field by field (JSON drops undefined fields; bindings compare equal across stores). */
+function revive(o: Record<string, unknown>): Binding {
+  const b = o as unknown as Binding;
+  return {
+    aor: b.aor,
+    contact: b.contact,
+    key: b.key,
+    expiresAt: b.expiresAt,
+    q: b.q ?? undefined,
+    callId: b.callId,
+    cseq: b.cseq,
+    flow: { transport: b.flow.transport, host: b.flow.host, port: b.flow.port, ...(b.flow.connectionId !== undefined ? { connectionId: b.flow.connectionId } : {}) },
+    userAgent: b.userAgent ?? undefined,
+    instanceId: b.instanceId ?? undefined,
+    registeredAt: b.registeredAt,
+    updatedAt: b.updatedAt,
+    owner: { clientId: b.owner.clientId, terminalId: b.owner.terminalId, userId: b.owner.userId },
+    edge: b.edge ? { id: b.edge.id, host: b.edge.host, port: b.edge.port } : undefined,
+  };
+}
+
+function parseStored(raw: string): Binding[] {
+  if (raw === '') return [];
+  const v = JSON.parse(raw) as unknown;
+  if (!Array.isArray(v)) throw new Error('location: corrupt AoR value in Redis');
+  return v.map((o) => revive(o as Record<string, unknown>));
+}
+
+export class RedisLocation implements LocationService {
+  readonly shared = true;
+  readonly #r: RuntimeRedis;
+  readonly #clock: Clock;
+  readonly #sweepMs: number;
+  readonly #graceMs: number;
+  readonly #onError: (err: unknown) => void;
+  /** this instance, to skip its own change messages (it notified its listeners already) */
+  readonly #instance = randomBytes(8).toString('hex');
+  readonly #listeners = new Set<LocationListener>();
+  /** local connection id → AoRs registered through it (connections live on one node only) */
+  readonly #byConnection = new Map<string, Set<string>>();
+  /** `host|port` → peer edge */
+  #peers = new Map<string, EdgeNode>();
+  #edge: EdgeNode | undefined;
+  #size = 0;
+  #timer: TimerHandle | undefined;
+  #unsubscribe: Array<() => void> = [];
+  #closed = false;
+
+  private constructor(o: RedisLocationOptions) {
+    this.#r = o.redis;
+    this.#clock = o.clock ?? realClock;
+    this.#sweepMs = o.sweepMs ?? 10_000;
+    this.#graceMs = o.graceMs ?? 60_000;
+    this.#onError = o.onError ?? ((e) => console.error('location (redis):', e));
+  }
+
+  /** Subscribes to change messages and loads the peer edges before returning. */
+  static async open(o: RedisLocationOptions): Promise<RedisLocation> {
+    const loc = new RedisLocation(o);
+    loc.#unsubscribe.push(await loc.#r.subscribe(loc.#r.key('loc'), (m) => loc.#onMessage(m)));
+    loc.#unsubscribe.push(await loc.#r.subscribe(loc.#r.key('edges'), () => void loc.refreshPeers().catch(loc.#onError)));
+    await loc.refreshPeers();
+    await loc.#refreshSize();
+    loc.#schedule();
+    return loc;
+  }
+
+  async lookup(aor: string): Promise<Binding[]> {
+    const raw = (await this.#r.client.get(this.#aorKey(aor))) ?? '';
+    return liveBindings(parseStored(raw), this.#clock.now());
+  }
+
+  async apply(u: RegisterUpdate): Promise<ApplyResult> {
+    const r = await this.#update(u.aor, (stored, now) => applyRegister(stored, u, now, this.#edge));
+    if (!r.ok) return r;
+    if (u.flow.connectionId !== undefined && r.bindings.some((b) => b.flow.connectionId === u.flow.connectionId)) {
+      let set = this.#byConnection.get(u.flow.connectionId);
+      if (!set) this.#byConnection.set(u.flow.connectionId, (set = new Set()));
+      set.add(u.aor);
+    }
+    return r;
+  }
+
+  async dropConnection(connectionId: string): Promise<number> {
+    const aors = this.#byConnection.get(connectionId);
+    this.#byConnection.delete(connectionId);
+    let n = 0;
+    for (const aor of aors ?? []) {
+      await this.#update(aor, (stored) => {
+        const kept = stored.filter((b) => !onConnection(b, connectionId, this.#edge?.id));
+        n += stored.length - kept.length;
+        return kept.length === stored.length ? 'unchanged' : { ok: true, next: kept };
+      });
+    }
+    return n;
+  }
+
+  onChange(l: LocationListener): () => void {
+    this.#listeners.add(l);
+    return () => this.#listeners.delete(l);
+  }
+
+  /** Live bindings in the cluster, as of the last change, message or sweep seen here (cached). */
+  size(): number {
+    return this.#size;
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  async attachEdge(node: EdgeNode): Promise<void> {
+    this.#edge = node;
+    await this.#r.client.hset(this.#r.key('edges'), node.id, JSON.stringify(node));
+    await this.#r.client.publish(this.#r.key('edges'), node.id);
+  }
+
+  isPeerEdge(host: string, port: number): boolean {
+    const p = this.#peers.get(`${host.toLowerCase()}|${port}`);
+    return p !== undefined && p.id !== this.#edge?.id;
+  }
+
+  async refreshPeers(): Promise<void> {
+    const all = await this.#r.client.hgetall(this.#r.key('edges'));
+    const next = new Map<string, EdgeNode>();
+    for (const v of Object.values(all)) {
+      try {
+        const e = JSON.parse(v) as EdgeNode;
+        next.set(`${e.host.toLowerCase()}|${e.port}`, e);
+      } catch {
+        // a foreign value under our prefix: ignored
+      }
+    }
+    this.#peers = next;
+  }
+
+  /**
+   * Removes expired bindings of every AoR in the cluster whose expiry passed (any node may do it; the
+   * compare-and-set makes concurrent sweeps harmless and only the winner reports the change).
+   */
+  async sweep(): Promise<void> {
+    const now = this.#clock.now();
+    const due = await this.#r.client.zrangebyscore(this.#r.key('loc-exp'), '-inf', now, 'LIMIT', 0, 1000);
+    const byAor = new Map<string, string[]>();
+    for (const m of due) {
+      const aor = m.slice(0, m.indexOf('\n'));
+      byAor.set(aor, [...(byAor.get(aor) ?? []), m]);
+    }
+    for (const [aor, members] of byAor) {
+      // the due members go too: a key Redis already collected (TTL) left them behind
+      await this.#update(aor, (stored, t) => ({ ok: true, next: stored.filter((b) => b.expiresAt > t) }), members);
+    }
+    await this.#refreshSize();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clock.clearTimeout(this.#timer);
+    for (const u of this.#unsubscribe) u();
+    if (this.#edge) {
+      // leaving: peers stop trusting this address (a restarted node announces itself again)
+      await this.#r.client.hdel(this.#r.key('edges'), this.#edge.id).catch(() => 0);
+      await this.#r.client.publish(this.#r.key('edges'), this.#edge.id).catch(() => 0);
+    }
+  }
+
+  // --- internals ------------------------------------------------------------------------------------------
+
+  #aorKey(aor: string): string {
+    return this.#r.key('loc', aor);
+  }
+
+  /**
+   * Read, transform, compare-and-set, retry. `sweep`: expiry-index members to remove whatever is stored; the
+   * write happens even when nothing changed (it repairs the index). Listeners hear only of real changes.
+   */
+  async #update(aor: string, transform: Transform, sweep?: string[]): Promise<ApplyResult> {
+    const key = this.#aorKey(aor);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const raw = (await this.#r.client.get(key)) ?? '';
+      const stored = parseStored(raw);
+      const now = this.#clock.now();
+      const t = transform(stored, now);
+      if (t === 'unchanged') return { ok: true, bindings: liveBindings(stored, now) };
+      if (!t.ok) return t;
+      const nextRaw = t.next.length === 0 ? '' : JSON.stringify(t.next);
+      const changed = nextRaw !== raw;
+      if (!changed && !sweep) return { ok: true, bindings: liveBindings(t.next, now) };
+      const latest = t.next.reduce((m, b) => Math.max(m, b.expiresAt), now);
+      const ttl = Math.max(1, Math.ceil(latest - now + this.#graceMs));
+      const remove = [...new Set([...stored.map((b) => `${aor}\n${b.key}`), ...(sweep ?? [])])];
+      const add = t.next.flatMap((b) => [b.expiresAt, `${aor}\n${b.key}`]);
+      const msg = JSON.stringify({ o: this.#instance, a: aor });
+      const res = await this.#r.script(CAS, [key, this.#r.key('loc-exp')], [raw, nextRaw, ttl, this.#r.key('loc'), changed ? msg : '', remove.length, ...remove, ...add]);
+      if (res === -1) continue; // someone else changed the AoR meanwhile: start again from what is stored
+      const bindings = liveBindings(t.next, now);
+      if (changed) {
+        emitChange(this.#listeners, aor, bindings, 'local');
+        void this.#refreshSize().catch(this.#onError);
+      }
+      return { ok: true, bindings };
+    }
+    throw new Error(`location: gave up updating ${aor} after ${MAX_ATTEMPTS} concurrent modifications`);
+  }
+
+  #onMessage(m: string): void {
+    if (m === '') return;
+    let parsed: { o: string; a: string };
+    try {
+      parsed = JSON.parse(m) as { o: string; a: string };
+    } catch {
+      return;
+    }
+    if (parsed.o === this.#instance || this.#closed) return;
+    void (async () => {
+      const bindings = await this.lookup(parsed.a);
+      await this.#refreshSize();
+      emitChange(this.#listeners, parsed.a, bindings, 'remote');
+    })().catch(this.#onError);
+  }
+
+  async #refreshSize(): Promise<void> {
+    this.#size = await this.#r.client.zcount(this.#r.key('loc-exp'), `(${this.#clock.now()}`, '+inf');
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#sweepMs <= 0) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      void this.sweep()
+        .catch(this.#onError)
+        .finally(() => this.#schedule());
+    }, this.#sweepMs);
+  }
+}

@@ -1,0 +1,188 @@
+// Keep-alive OPTIONS to phones behind NAT (issue 6 "NAT handling": rport, received, keep-alive OPTIONS to NATed
+// contacts). A UDP phone behind NAT is reachable only while its NAT binding stays open; many NATs close idle UDP
+// mappings after 30–60 s, much sooner than a REGISTER refresh. Like Kamailio's nathelper (`nat_keepalive`), the
+// edge sends an out-of-dialog OPTIONS to each NATed UDP binding every interval; any response (even 404 or 405)
+// proves the path is open. Reliable transports are not pinged: their phones keep the connection alive with CRLF
+// keep-alives (RFC 5626 §4.4.1), which the transports answer.
+//
+// NATed means (RFC 3581 / nathelper's nat_uac_test): the REGISTER came from another address than the Contact
+// names, or the Contact names a private or shared address (RFC 1918, RFC 6598) that is not the source itself.
+//
+// Unanswered pings are counted per binding. With `unreachableAfter` > 0 the binding is removed after that many
+// consecutive timeouts (like usrloc's keepalive_timeout); the default 0 only counts, because some phones never
+// answer OPTIONS and an operator should opt in to removing them.
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { createRequest, parseUri } from '../../sip/message.ts';
+import type { SipStack } from '../../sip/stack.ts';
+import { realClock, type Clock, type TimerHandle } from '../../sip/clock.ts';
+import { flowTarget, type Flow } from './flow.ts';
+import type { Binding, LocationService } from './location.ts';
+
+export interface NatKeepaliveOptions {
+  /** the phones' stack: pings leave through the socket the REGISTER came in on */
+  stack: SipStack;
+  location: LocationService;
+  /** seconds between pings (default 30) */
+  intervalSeconds?: number;
+  /** remove a binding after this many unanswered pings in a row (default 0: never) */
+  unreachableAfter?: number;
+  /** only bindings this edge owns are pinged (cluster: every edge sees every binding through Redis) */
+  owns?: (b: Binding) => boolean;
+  clock?: Clock;
+  onError?: (err: unknown) => void;
+}
+
+interface Tracked {
+  binding: Binding;
+  misses: number;
+  inFlight: boolean;
+}
+
+// RFC 1918 private ranges and RFC 6598 shared address space (carrier-grade NAT).
+const PRIVATE_V4 = [/^10\./, /^192\.168\./, /^172\.(1[6-9]|2\d|3[01])\./, /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./];
+
+function isPrivateAddress(host: string): boolean {
+  if (isIP(host) === 4) return PRIVATE_V4.some((r) => r.test(host));
+  if (isIP(host) === 6) return /^f[cd]/i.test(host); // RFC 4193 unique local
+  return false;
+}
+
+/** Does this binding sit behind NAT, seen from the edge? Only UDP bindings need our pings. */
+export function isNatedUdp(contact: string, flow: Flow): boolean {
+  if (flow.transport !== 'UDP') return false;
+  let host: string;
+  let port: number;
+  try {
+    const u = parseUri(contact);
+    host = u.host.replace(/^\[|\]$/g, '');
+    port = u.port ?? 5060;
+  } catch {
+    return false;
+  }
+  if (host !== flow.host || port !== flow.port) return true;
+  return isPrivateAddress(host) && host !== flow.host;
+}
+
+const keyOf = (b: Binding): string => `${b.aor}\n${b.key}`;
+
+export class NatKeepalive {
+  readonly #o: Required<Omit<NatKeepaliveOptions, 'onError'>> & Pick<NatKeepaliveOptions, 'onError'>;
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #unsubscribe: () => void;
+  #timer: TimerHandle | undefined;
+  #closed = false;
+  /** pings sent, answered, timed out, bindings removed (metrics, tests) */
+  readonly stats = { sent: 0, answered: 0, timedOut: 0, removed: 0 };
+
+  constructor(o: NatKeepaliveOptions) {
+    this.#o = {
+      intervalSeconds: 30,
+      unreachableAfter: 0,
+      owns: () => true,
+      clock: realClock,
+      ...o,
+    };
+    // The location service reports every AoR change with the AoR's bindings afterwards: keep our set in step.
+    this.#unsubscribe = o.location.onChange((aor, bindings) => this.#update(aor, bindings));
+    this.#schedule();
+  }
+
+  /** Bindings currently pinged. */
+  get size(): number {
+    return this.#tracked.size;
+  }
+
+  /** One round of pings now (also run every interval). */
+  pingAll(): void {
+    const now = this.#o.clock.now();
+    for (const [k, t] of this.#tracked) {
+      if (t.binding.expiresAt <= now) {
+        this.#tracked.delete(k);
+        continue;
+      }
+      if (!t.inFlight) this.#ping(k, t);
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#tracked.clear();
+  }
+
+  #update(aor: string, bindings: readonly Binding[]): void {
+    for (const k of [...this.#tracked.keys()]) if (k.startsWith(`${aor}\n`)) this.#tracked.delete(k);
+    for (const b of bindings) {
+      if (!this.#o.owns(b) || !isNatedUdp(b.contact, b.flow)) continue;
+      this.#tracked.set(keyOf(b), { binding: b, misses: 0, inFlight: false });
+    }
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#o.intervalSeconds <= 0) return;
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.pingAll();
+      this.#schedule();
+    }, this.#o.intervalSeconds * 1000);
+  }
+
+  #ping(key: string, t: Tracked): void {
+    const b = t.binding;
+    const via = this.#o.stack.sentBy('UDP');
+    const host = via?.host ?? '127.0.0.1';
+    const req = createRequest({
+      method: 'OPTIONS',
+      uri: b.contact,
+      headers: [
+        ['Max-Forwards', '70'],
+        ['From', `<sip:keepalive@${host.includes(':') ? `[${host}]` : host}>;tag=${randomBytes(4).toString('hex')}`],
+        ['To', `<${b.contact}>`],
+        ['Call-ID', `ka-${randomBytes(8).toString('hex')}`],
+        ['CSeq', '1 OPTIONS'],
+        ['Content-Length', '0'],
+      ],
+    });
+    t.inFlight = true;
+    this.stats.sent++;
+    try {
+      this.#o.stack.tx.sendRequest(req, flowTarget(b.flow), {
+        onResponse: (res) => {
+          if (res.status < 200) return;
+          t.inFlight = false;
+          t.misses = 0;
+          this.stats.answered++;
+        },
+        onTimeout: () => {
+          t.inFlight = false;
+          this.#miss(key, t);
+        },
+        onTransportError: () => {
+          t.inFlight = false;
+          this.#miss(key, t);
+        },
+      });
+    } catch (e) {
+      t.inFlight = false;
+      this.#o.onError?.(e);
+    }
+  }
+
+  #miss(key: string, t: Tracked): void {
+    this.stats.timedOut++;
+    t.misses++;
+    const limit = this.#o.unreachableAfter;
+    if (limit <= 0 || t.misses < limit || this.#tracked.get(key) !== t) return;
+    this.#tracked.delete(key);
+    const b = t.binding;
+    // Removal as if the phone had unregistered this contact, one CSeq after the REGISTER that built it: if the
+    // phone refreshed meanwhile, the location service rejects this as out of order and the fresh binding stays.
+    this.#o.location
+      .apply({ aor: b.aor, owner: b.owner, callId: b.callId, cseq: b.cseq + 1, flow: b.flow, changes: [{ contact: b.contact, key: b.key, expires: 0 }], single: false })
+      .then((r) => {
+        if (r.ok) this.stats.removed++;
+      })
+      .catch((e: unknown) => this.#o.onError?.(e));
+  }
+}
