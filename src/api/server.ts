@@ -11,6 +11,7 @@ import { registerResourceRoutes } from './registry/routes.ts';
 import { buildOpenApi } from './registry/openapi.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { authPaths } from './auth/openapi-paths.ts';
+import { billingPaths } from './resources/billing/openapi-paths.ts';
 import type { TokenConfig } from './auth/sessions.ts';
 import { registerDocs } from './docs.ts';
 import { setPasswordHashCost } from './auth/passwords.ts';
@@ -95,10 +96,10 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     registerAuthRoutes(app, level, { db, tokens });
     registerResourceRoutes(app, level, resources, { db, registry, tokens });
     registerPrivilegeRoutes(app, level, { db, registry, tokens });
-    const doc = buildOpenApi(level, resources, authPaths(level));
+    const doc = buildOpenApi(level, resources, { ...authPaths(level), ...billingPaths(level) });
     app.get(`/api/${level}/openapi.json`, async () => doc);
   }
-  // Action routes the registry cannot declare (simulate, LCR, rate imports, rerate); not yet in the OpenAPI documents.
+  // Action routes the registry cannot declare (simulate, LCR, rate imports, rerate); described by billingPaths.
   await registerBillingRoutes(app, { db, registry, tokens, ...config.billing });
   registerDocs(app, LEVELS);
   return app;

@@ -51,6 +51,15 @@ forEachBackend('API OpenAPI and docs', (b) => {
     assert.equal(docs.client.paths['/api/client/companies'], undefined);
     const opIds = Object.values(p.paths).flatMap((item: any) => Object.values(item).map((o: any) => o?.operationId).filter(Boolean)); // eslint-disable-line @typescript-eslint/no-explicit-any
     assert.equal(new Set(opIds).size, opIds.length, 'operationIds are unique');
+    // billing action routes (routes.ts) are documented with the schemas they validate with
+    for (const path of ['rating-plans/{id}/simulate', 'rating-plans/simulate', 'carriers/{id}/simulate', 'lcr', 'destination-rates/{id}/imports', 'billable-calls/rerate', 'clients/{id}/simulate']) {
+      assert.ok(br.paths[`/api/brand/${path}`]?.post, `brand ${path} documented`);
+    }
+    assert.ok(br.paths['/api/brand/destination-rates/{id}/imported-file'].get);
+    assert.match(br.paths['/api/brand/lcr'].post.requestBody.content['application/json'].schema.properties.number.pattern, /\\\+/);
+    assert.ok(docs.client.paths['/api/client/clients/{id}/simulate'].post, 'client simulate (shown with billing details)');
+    assert.equal(docs.client.paths['/api/client/lcr'], undefined);
+    assert.equal(Object.keys(docs.user.paths).some((k) => k.endsWith('/simulate')), false, 'users see no billing');
   });
 
   it('serves Swagger UI from local files', async () => {

@@ -43,7 +43,7 @@ export interface BillingRouteDeps {
   readonly importWorker?: { kick(): void };
 }
 
-const SIMULATION = Type.Object({
+export const SIMULATION = Type.Object({
   number: Type.String({ pattern: '^\\+[0-9]{1,15}$' }),
   at: Type.Optional(Type.String({ format: 'date-time' })),
   durationSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400 })),
@@ -53,7 +53,7 @@ const SIMULATION = Type.Object({
 }, { additionalProperties: false });
 
 const COLUMN = Type.Integer({ minimum: 0, maximum: 100 });
-const IMPORT = Type.Object({
+export const IMPORT = Type.Object({
   file: Type.String({ minLength: 1 }),
   fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   skipFirstLine: Type.Optional(Type.Boolean()),
@@ -62,7 +62,7 @@ const IMPORT = Type.Object({
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 
-const RERATE = Type.Object({ ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false });
+export const RERATE = Type.Object({ ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false });
 
 const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 const COLUMN_NAMES = ['name', 'prefix', 'perMinuteRate', 'connectionCharge', 'chargePeriod', 'intervalStart'] as const;
