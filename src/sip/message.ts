@@ -4,10 +4,10 @@ import { SipParseError } from './errors.ts';
 import { parseCSeq, parseScalar, type CSeq } from './headers/cseq.ts';
 import { parseNameAddr, parseNameAddrList, type NameAddr } from './headers/name-addr.ts';
 import { reasonPhrase } from './headers/reason-phrases.ts';
-import { headerKey, H_CONTACT, H_CSEQ, H_FROM, H_MAX_FORWARDS, H_RECORD_ROUTE, H_ROUTE, H_TO, H_VIA } from './headers/names.ts';
+import { headerKey, H_CONTACT, H_CSEQ, H_FROM, H_MAX_FORWARDS, H_RECORD_ROUTE, H_ROUTE, H_TO, H_TOP_VIA, H_VIA } from './headers/names.ts';
 import { ByteParts } from './headers/serialize.ts';
 import { SipHeaders, UNSET } from './headers/sip-headers.ts';
-import { parseViaList, type Via } from './headers/via.ts';
+import { parseVia, parseViaList, type Via } from './headers/via.ts';
 import { cloneUri, formatUri, parseUri, type SipUri } from './uri.ts';
 
 export { SipHeaders } from './headers/sip-headers.ts';
@@ -135,8 +135,21 @@ abstract class SipMessageBase {
     return v;
   }
 
+  /** The top Via; parsed alone (the parser has usually built it already) unless the list is cached. */
   get topVia(): Via {
-    const v = this.via[0];
+    const h = this.headers;
+    const all = h.memo(H_VIA);
+    let v: Via | undefined;
+    if (all !== UNSET) v = (all as Via[])[0];
+    else {
+      const m = h.memo(H_TOP_VIA);
+      if (m !== UNSET) return m as Via;
+      const first = h.getByKey('via');
+      if (first !== undefined && first.indexOf(',') < 0 && first.trim().length > 0) {
+        v = parseVia(first);
+        h.setMemo(H_TOP_VIA, v);
+      } else v = this.via[0];
+    }
     if (v === undefined) throw missing('Via');
     return v;
   }

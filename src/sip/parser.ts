@@ -7,16 +7,18 @@
 import { isAscii } from 'node:buffer';
 import { SipParseError } from './errors.ts';
 import { parseCSeq, parseScalar, parseUint } from './headers/cseq.ts';
-import { checkNameAddr, checkNameAddrList } from './headers/name-addr.ts';
+import { checkNameAddr, checkNameAddrList, parseNameAddr, parseNameAddrRange } from './headers/name-addr.ts';
 import {
   headerKey, lookupName, H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_COUNT, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS,
-  H_TO, H_VIA, type KnownName,
+  H_TO, H_TOP_VIA, H_VIA, type KnownName,
 } from './headers/names.ts';
 import { TOKEN } from './headers/scan.ts';
 import { checkRequestUri, isVersion20Exact, methodName, parseRequestLine, parseStatusLine } from './headers/start-line.ts';
 import { SipHeaders } from './headers/sip-headers.ts';
-import { checkVia, checkViaField } from './headers/via.ts';
+import { checkVia, checkViaField, parseViaRange } from './headers/via.ts';
 import { SipRequest, SipResponse, type RawOrigin, type SipMessage } from './message.ts';
+import type { NameAddr } from './headers/name-addr.ts';
+import type { Via } from './headers/via.ts';
 
 export interface ParserLimits {
   maxMessageBytes: number;
@@ -121,9 +123,9 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
   const values = scratchValues;
   const spans = scratchSpans;
   let n = 0; // fields so far
-  for (let k = 0; k < H_COUNT; k++) counts[k] = 0;
+  counts.fill(0);
   let p = nl + 1;
-  let partial: SipParseError['partial'];
+  let partialHeaders: SipHeaders | undefined; // what a fault answer can be built from (requests)
   try {
     while (p < hl) {
       let e = head.indexOf('\n', p);
@@ -154,12 +156,14 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
         }
       } else {
         if (e - p > limits.maxHeaderBytes) throw new SipParseError('SIP_ERR_HEADER_TOO_LONG', head.slice(p, Math.min(e, p + 32)));
-        // field-name = token, hashed case-folded on the way (RFC 3261 §7.3.1: names are case-insensitive)
+        // field-name = token, hashed case-folded on the way (RFC 3261 §7.3.1: names are case-insensitive).
+        // The name runs to ':' or LWS; a known name (all token characters) matches character by character,
+        // so only an unknown name needs the token check.
         let i = p;
         let h = 0;
         while (i < e) {
           const d = head.charCodeAt(i);
-          if (d >= 128 || TOKEN[d] !== 1) break;
+          if (d === 58 || d === 32 || d === 9) break;
           h = (Math.imul(h, 31) + (d | 0x20)) | 0;
           i++;
         }
@@ -191,6 +195,10 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
             if (k === 0) firsts[id] = n;
           }
         } else {
+          for (let k = p; k < ne; k++) {
+            const d = head.charCodeAt(k);
+            if (d >= 128 || TOKEN[d] !== 1) throw badHeaderLine(head, p, e);
+          }
           const name = head.slice(p, ne);
           names[n] = name;
           keys[n] = headerKey(name);
@@ -206,7 +214,7 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
     }
     const headers = SipHeaders.fromParsed(names.slice(0, n), keys.slice(0, n), values.slice(0, n), ascii ? buf : undefined,
       ascii ? spans.slice(0, n) : undefined);
-    if (!isResponse) partial = { method, headers };
+    if (!isResponse) partialHeaders = headers;
     if (startErr) throw startErr;
 
     if (!isResponse) checkRequestUri(head, uriStart, uriEnd, limits.allowedSchemes);
@@ -223,8 +231,8 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
   } catch (e) {
     if (e instanceof SipParseError) {
       if (isResponse) e.status = 0; // RFC 4475 §3.1.2.5: a malformed response is dropped
-      else if (partial === undefined || !partial.headers.has('via')) e.status = 0; // nowhere to answer
-      else e.partial = partial;
+      else if (partialHeaders === undefined || !partialHeaders.has('via')) e.status = 0; // nowhere to answer
+      else e.partial = { method, headers: partialHeaders };
     }
     throw e;
   }
@@ -262,19 +270,29 @@ function inHead(i: number): boolean {
   return curAscii && (scratchVs[i] as number) >= 0;
 }
 
-function checkNameAddrAt(i: number, values: string[], code: 'SIP_ERR_BAD_FROM' | 'SIP_ERR_BAD_TO'): void {
-  if (inHead(i)) checkNameAddr(curHead, scratchVs[i] as number, scratchVe[i] as number, code);
-  else {
-    const v = values[i] as string;
-    checkNameAddr(v, 0, v.length, code);
-  }
+/** From/To: checked and built in the same scan (URI and parameters stay text until read). */
+function nameAddrAt(i: number, values: string[], code: 'SIP_ERR_BAD_FROM' | 'SIP_ERR_BAD_TO'): NameAddr {
+  if (inHead(i)) return parseNameAddrRange(curHead, scratchVs[i] as number, scratchVe[i] as number, code);
+  return parseNameAddr(values[i] as string, code);
 }
+
+let viaIndex = 0;
 
 function checkViaAt(i: number, values: string[]): void {
   const v = values[i] as string;
-  if (inHead(i) && v.indexOf(',') < 0) checkVia(curHead, scratchVs[i] as number, scratchVe[i] as number);
-  else checkViaField(v);
+  if (v.indexOf(',') < 0) {
+    const a = inHead(i) ? (scratchVs[i] as number) : 0;
+    const b = inHead(i) ? (scratchVe[i] as number) : v.length;
+    const s = inHead(i) ? curHead : v;
+    // the top Via is what routing and matching read: build it in the checking scan
+    if (viaIndex++ === 0 && b > a) topVia = parseViaRange(s, a, b);
+    else checkVia(s, a, b);
+  } else {
+    viaIndex++;
+    checkViaField(v);
+  }
 }
+let topVia: Via | undefined;
 
 function isAsciiSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
@@ -282,7 +300,13 @@ function isAsciiSpace(c: number): boolean {
 
 function validate(h: SipHeaders, values: string[], keys: string[], method: string | undefined): void {
   if (counts[H_VIA] === 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Via', { reason: 'Missing Via' });
+  viaIndex = 0;
+  topVia = undefined;
   forEachField(H_VIA, keys, values, checkViaAt);
+  if (topVia !== undefined) {
+    h.setMemo(H_TOP_VIA, topVia);
+    topVia = undefined;
+  }
   const cseq = parseCSeq(values[single(H_CSEQ, 'CSeq')] as string);
   if (method !== undefined && cseq.method !== method) {
     // RFC 4475 §3.1.2.17/18 mismatch01/02
@@ -296,8 +320,8 @@ function validate(h: SipHeaders, values: string[], keys: string[], method: strin
     if (c <= 32 || c === 127) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'whitespace in Call-ID');
   }
   if (callId.length === 0) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'empty');
-  checkNameAddrAt(single(H_FROM, 'From'), values, 'SIP_ERR_BAD_FROM');
-  checkNameAddrAt(single(H_TO, 'To'), values, 'SIP_ERR_BAD_TO');
+  h.setMemo(H_FROM, nameAddrAt(single(H_FROM, 'From'), values, 'SIP_ERR_BAD_FROM'));
+  h.setMemo(H_TO, nameAddrAt(single(H_TO, 'To'), values, 'SIP_ERR_BAD_TO'));
   const mf = counts[H_MAX_FORWARDS] as number;
   if (mf > 1) throw new SipParseError('SIP_ERR_MULTIPLE_SINGLE_VALUE', 'Max-Forwards', { reason: 'Multiple Max-Forwards Values' });
   // RFC 3261 §20.22: 0-255 (RFC 4475 scalar02: larger values are errors)

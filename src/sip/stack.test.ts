@@ -260,3 +260,19 @@ test('TCP: when the request connection is gone, the response goes over a new con
   await waitFor(() => got.startsWith('SIP/2.0 200 OK'), 'response over a new connection to the sent-by port');
   assert.equal(s.connectionCount, 1, 'one new outbound connection');
 });
+
+test('onBeforeRequest: a dropped request from a banned source gets no response and no transaction', async (t) => {
+  const s = await stack(t, ['udp']);
+  const seen = answer200(s);
+  const banned = await udpPeer(t);
+  const good = await udpPeer(t);
+  s.onBeforeRequest((_req, source) => (source.port === banned.port ? 'drop' : undefined));
+  const port = s.addresses[0]!.port;
+  banned.sock.send(options(`127.0.0.1:${banned.port}`, 'UDP'), port, '127.0.0.1');
+  good.sock.send(options(`127.0.0.1:${good.port}`, 'UDP'), port, '127.0.0.1');
+  await waitFor(() => good.got.length === 1, '200 to the accepted source');
+  await waitFor(() => s.tx.stats.screened === 1, 'the banned request screened');
+  assert.equal(seen.length, 1);
+  assert.equal(banned.got.length, 0);
+  assert.equal(s.tx.stats.serverTransactions, 1);
+});

@@ -127,6 +127,11 @@ export class SipStack {
   onRequest: TransactionLayer['onRequest'] = (h) => this.tx.onRequest(h);
   onAck: TransactionLayer['onAck'] = (h) => this.tx.onAck(h);
   onStrayResponse: TransactionLayer['onStrayResponse'] = (h) => this.tx.onStrayResponse(h);
+  /**
+   * Pre-transaction hook: sees each request no existing transaction absorbs, before a server transaction is
+   * created; returning 'drop' discards it without a response (banned or flooding sources). One hook.
+   */
+  onBeforeRequest: TransactionLayer['screenRequests'] = (h) => this.tx.screenRequests(h);
   sendRequest: TransactionLayer['sendRequest'] = (req, target, h) => this.tx.sendRequest(req, target, h);
   sendAck: TransactionLayer['sendAck'] = (ack, target) => this.tx.sendAck(ack, target);
   sendStateless: TransactionLayer['sendStateless'] = (msg, target) => this.tx.sendStateless(msg, target);
@@ -298,7 +303,8 @@ export class SipStack {
 
   /** A listener of that transport able to reach `host` (same address family; the local address first). */
   #listenerFor(protocol: string, host: string, local?: { host: string; port: number }): Listener | undefined {
-    const family = isIPv6(host) ? 6 : 4;
+    // per send: a ':' tells IPv6 from IPv4 and host names (net.isIPv6 runs a large regular expression)
+    const family = host.indexOf(':') >= 0 ? 6 : 4;
     let best: Listener | undefined;
     for (const l of this.#listeners) {
       if (l.transport.protocol !== protocol || l.family !== family) continue;
@@ -308,10 +314,12 @@ export class SipStack {
     return best;
   }
 
-  #send(msg: SipMessage, target: SendTarget): void {
-    const fail = (message: string) => {
+  /** Serialises and sends; returns the bytes handed to the transport (undefined when it failed early). */
+  #send(msg: SipMessage, target: SendTarget): Buffer | undefined {
+    const fail = (message: string): undefined => {
       this.metrics.count('sendErrors');
       queueMicrotask(() => this.tx.reportTransportError(msg, message));
+      return undefined;
     };
     if (this.#closed) return fail('stack closed');
     let host = target.host;
@@ -349,6 +357,7 @@ export class SipStack {
     l.transport.send(data, { host, port, ...(connectionId !== undefined ? { connectionId } : {}) }, (err) =>
       this.tx.reportTransportError(msg, `${err.code}: ${err.message}`),
     );
+    return data;
   }
 }
 

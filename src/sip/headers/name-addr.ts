@@ -2,6 +2,7 @@
 // RFC 3261 §20.10 (Contact: '<>' required when the URI has ',', '?' or ';'), §25.1 name-addr grammar.
 import { SipParseError, type SipErrorCode } from '../errors.ts';
 import { formatUri, parseUriRange, scanUri, type SipUri } from '../uri.ts';
+import { LazyParams } from './lazy-params.ts';
 import { endOfQuotedTo, formatParams, isToken, parseParams, quote, skipWsTo, splitTopLevel, TOKEN, unquote } from './scan.ts';
 
 export interface NameAddr {
@@ -16,20 +17,76 @@ export const STAR_URI: SipUri = Object.freeze({
   scheme: '*', host: '*', params: new Map(), headers: new Map(),
 }) as SipUri;
 
-function uriOrThrow(s: string, a: number, b: number, out: NameAddr | null, code: SipErrorCode): void {
+const NO_PARAMS = new Map<string, string | null>();
+
+/**
+ * A parsed name-addr whose URI and parameters were validated but are built on first read: the URI when
+ * `uri` is read, the parameter Map when more than get/has is asked (a proxy reads only the tag).
+ * Own enumerable fields (displayName, params, and the URI text until it is built) carry the content, so
+ * deep equality compares what was received.
+ */
+export class ParsedNameAddr implements NameAddr {
+  // absent (not undefined-valued) when not in the text, as on a plain NameAddr
+  declare displayName?: string;
+  declare star?: true;
+  params: Map<string, string | null>;
+  /** The URI's text while it is not built. */
+  uriText: string | undefined;
+  #uri: SipUri | undefined;
+
+  constructor() {
+    this.params = NO_PARAMS;
+    this.uriText = undefined;
+    this.#uri = STAR_URI;
+  }
+
+  get uri(): SipUri {
+    let u = this.#uri;
+    if (u === undefined) {
+      const t = this.uriText as string;
+      u = this.#uri = parseUriRange(t, 0, t.length); // validated when the name-addr was parsed
+      this.uriText = undefined;
+    }
+    return u;
+  }
+
+  set uri(u: SipUri) {
+    this.#uri = u;
+    this.uriText = undefined;
+  }
+
+  /** @internal the URI is s[a..b), already validated */
+  setUriText(s: string, a: number, b: number): void {
+    this.uriText = s.slice(a, b);
+    this.#uri = undefined;
+  }
+}
+
+function uriOrThrow(s: string, a: number, b: number, out: ParsedNameAddr | null, code: SipErrorCode): void {
   try {
-    if (out === null) scanUri(s, a, b, null);
-    else out.uri = parseUriRange(s, a, b);
+    scanUri(s, a, b, null);
   } catch (e) {
     if (e instanceof SipParseError) throw new SipParseError(code, e.message);
     throw e;
   }
+  if (out !== null) out.setUriText(s, a, b);
+}
+
+/** Header parameters in s[a..b): checked now, kept as text in out. */
+function params(s: string, a: number, b: number, out: ParsedNameAddr | null, code: SipErrorCode): void {
+  const end = parseParams(s, a, null, code, false, b);
+  if (out !== null) out.params = new LazyParams(a === end ? '' : s.slice(a, end));
 }
 
 /** Parses one name-addr / addr-spec with its header parameters. */
 export function parseNameAddr(s: string, code: SipErrorCode = 'SIP_ERR_BAD_NAME_ADDR', allowStar = false): NameAddr {
-  const out: NameAddr = { uri: STAR_URI, params: new Map() };
-  scanNameAddr(s, 0, s.length, out, code, allowStar);
+  return parseNameAddrRange(s, 0, s.length, code, allowStar);
+}
+
+/** parseNameAddr over s[a..b). */
+export function parseNameAddrRange(s: string, a: number, b: number, code: SipErrorCode, allowStar = false): NameAddr {
+  const out = new ParsedNameAddr();
+  scanNameAddr(s, a, b, out, code, allowStar);
   return out;
 }
 
@@ -39,7 +96,7 @@ export function checkNameAddr(s: string, a: number, b: number, code: SipErrorCod
 }
 
 /** RFC 3261 §25.1: display-name = *(token LWS) / quoted-string; returns end of the name-addr prefix. */
-function tokenDisplayName(s: string, i: number, p: number, out: NameAddr | null, code: SipErrorCode): void {
+function tokenDisplayName(s: string, i: number, p: number, out: ParsedNameAddr | null, code: SipErrorCode): void {
   // Fast path: only token characters and SP/HT (the usual `Alice <sip:…>`).
   let simple = true;
   let pe = i;
@@ -67,14 +124,14 @@ function tokenDisplayName(s: string, i: number, p: number, out: NameAddr | null,
 }
 
 /** name-addr / addr-spec in s[a..b); out === null only checks. */
-function scanNameAddr(s: string, a: number, b: number, out: NameAddr | null, code: SipErrorCode, allowStar: boolean): void {
+function scanNameAddr(s: string, a: number, b: number, out: ParsedNameAddr | null, code: SipErrorCode, allowStar: boolean): void {
   let i = skipWsTo(s, a, b);
   const n = b;
   if (i >= n) throw new SipParseError(code, 'empty value');
   const c = s.charCodeAt(i);
   if (c === 42 /* * */ && allowStar) {
     if (out !== null) out.star = true;
-    parseParams(s, skipWsTo(s, i + 1, n), out === null ? null : out.params, code, false, n);
+    params(s, skipWsTo(s, i + 1, n), n, out, code);
     return;
   }
   let lt = -1;
@@ -118,7 +175,7 @@ function scanNameAddr(s: string, a: number, b: number, out: NameAddr | null, cod
       throw new SipParseError(code, 'whitespace inside <addr-spec>');
     }
     uriOrThrow(s, lt + 1, gt, out, code);
-    parseParams(s, gt + 1, out === null ? null : out.params, code, false, n);
+    params(s, gt + 1, n, out, code);
     return;
   }
   // addr-spec: header parameters start at the first ';' (URI parameters would need <>)
@@ -130,7 +187,7 @@ function scanNameAddr(s: string, a: number, b: number, out: NameAddr | null, cod
     e++;
   }
   uriOrThrow(s, i, e, out, code);
-  parseParams(s, e, out === null ? null : out.params, code, false, n);
+  params(s, e, n, out, code);
 }
 
 /** Parses a comma-separated list of name-addr values (Contact, Route, Record-Route…). */

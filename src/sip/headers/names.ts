@@ -44,7 +44,9 @@ export const H_CONTACT = 8;
 export const H_DATE = 9;
 export const H_ROUTE = 10;
 export const H_RECORD_ROUTE = 11;
-export const H_COUNT = 12;
+/** Memo slot only: the top Via alone (a proxy reads it; the whole list is parsed when asked for). */
+export const H_TOP_VIA = 12;
+export const H_COUNT = 13;
 
 const IDS: Record<string, number> = {
   via: H_VIA, cseq: H_CSEQ, 'call-id': H_CALL_ID, from: H_FROM, to: H_TO, 'max-forwards': H_MAX_FORWARDS,

@@ -102,10 +102,10 @@ export type Params = Map<string, string | null>;
 
 /**
  * Set by parseParams when given a `watch` name (lower-case): -1 the parameter did not occur, 0 its last
- * occurrence had no value, 1 it had one. Lets check-only scans (params === null) answer "is ;branch
+ * occurrence had no value, 1 it had one (then s[vs..ve) is the value). Lets check-only scans (params === null) answer "is ;branch
  * valued?" without building the Map. Parsing is synchronous, so module state is safe.
  */
-export const paramWatch = { state: -1 };
+export const paramWatch = { state: -1, vs: -1, ve: -1 };
 
 // Common parameter names (RFC 3261 §19.1.1, §20), shared instead of sliced and lower-cased each time.
 const PARAM_NAMES_BY_LEN: string[][] = [];
@@ -185,7 +185,11 @@ export function parseParams(
       i = skipWsTo(s, i, n);
     }
     if (params !== null) params.set(paramName(s, ns, ne), vs < 0 ? null : s.slice(vs, ve));
-    if (watch !== undefined && nameIs(s, ns, ne, watch)) paramWatch.state = vs < 0 ? 0 : 1;
+    if (watch !== undefined && nameIs(s, ns, ne, watch)) {
+      paramWatch.state = vs < 0 ? 0 : 1;
+      paramWatch.vs = vs;
+      paramWatch.ve = ve;
+    }
   }
   return i;
 }

@@ -3,11 +3,18 @@
 // Parsed views (Via list, CSeq, …) are cached per key and dropped when that key is changed.
 // Fields that came from a parsed message remember where their line sits in the received bytes
 // (when it is spelt exactly `Name: value CRLF`), so the serializer can copy untouched lines.
-import { headerId, headerKey, H_COUNT, isMultiValue } from './names.ts';
+import { headerId, headerKey, H_COUNT, H_TOP_VIA, H_VIA, isMultiValue } from './names.ts';
 import { splitTopLevel } from './scan.ts';
 
 /** Marks an empty memo slot (undefined is a valid cached value, e.g. no Max-Forwards). */
 export const UNSET: unique symbol = Symbol('unset');
+
+/** One UNSET slot per H_* id (a literal: allocated in one step). */
+function newMemo(): unknown[] {
+  const m = [UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET];
+  if (m.length !== H_COUNT) throw new Error('memo size out of date with H_COUNT');
+  return m;
+}
 
 export class SipHeaders {
   #names: string[];
@@ -169,7 +176,10 @@ export class SipHeaders {
   #invalidate(key: string): void {
     const id = headerId(key);
     if (id !== 0) {
-      if (this.#memo !== undefined) this.#memo[id] = UNSET;
+      if (this.#memo !== undefined) {
+        this.#memo[id] = UNSET;
+        if (id === H_VIA) this.#memo[H_TOP_VIA] = UNSET;
+      }
     } else {
       this.#cache?.delete(key);
     }
@@ -204,11 +214,7 @@ export class SipHeaders {
   }
   /** @internal */
   setMemo(id: number, v: unknown): void {
-    if (this.#memo === undefined) {
-      const m: unknown[] = [];
-      for (let i = 0; i < H_COUNT; i++) m.push(UNSET);
-      this.#memo = m;
-    }
+    if (this.#memo === undefined) this.#memo = newMemo();
     this.#memo[id] = v;
   }
 

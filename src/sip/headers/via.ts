@@ -2,6 +2,7 @@
 // RFC 3581 (rport flag), LWS allowed around '/' in sent-protocol (RFC 4475 §3.1.1.1 wsinv).
 import { SipParseError } from '../errors.ts';
 import { formatHost } from '../uri.ts';
+import { LazyParams } from './lazy-params.ts';
 import { formatParams, paramWatch, parseParams, skipWsTo, splitTopLevel, TOKEN } from './scan.ts';
 
 export interface Via {
@@ -26,10 +27,17 @@ function bad(detail: string): SipParseError {
   return new SipParseError('SIP_ERR_BAD_VIA', detail);
 }
 
-/** Parses one via-parm (no top-level commas). */
+const NO_PARAMS = new Map<string, string | null>();
+
+/** Parses one via-parm (no top-level commas). Parameters are kept as text until more than get/has is asked. */
 export function parseVia(s: string): Via {
-  const via: Via = { protocol: '', transport: '', host: '', params: new Map() };
-  scanVia(s, 0, s.length, via);
+  return parseViaRange(s, 0, s.length);
+}
+
+/** parseVia over s[a..b). */
+export function parseViaRange(s: string, a: number, b: number): Via {
+  const via: Via = { protocol: '', transport: '', host: '', params: NO_PARAMS };
+  scanVia(s, a, b, via);
   return via;
 }
 
@@ -97,11 +105,14 @@ function scanVia(s: string, a: number, b: number, via: Via | null): void {
     if (port > 65535) throw bad('sent-by port out of range');
     if (via !== null) via.port = port;
   }
-  const end = parseParams(s, i, via === null ? null : via.params, 'SIP_ERR_BAD_VIA', false, b, 'branch');
+  const end = parseParams(s, i, null, 'SIP_ERR_BAD_VIA', false, b, 'branch');
   if (end < b) throw bad('junk after parameters');
   // RFC 3261 §8.1.1.7: branch carries a value
   if (paramWatch.state === 0) throw bad('branch without value');
-  if (via !== null && paramWatch.state === 1) via.branch = via.params.get('branch') as string;
+  if (via !== null) {
+    via.params = new LazyParams(s.slice(i, end));
+    if (paramWatch.state === 1) via.branch = s.slice(paramWatch.vs, paramWatch.ve);
+  }
 }
 
 /** 'SIP' (any case) and '2.0': the usual protocol, no allocation. */

@@ -1,8 +1,8 @@
 // What the INVITE (RFC 3261 §17.1.1) and non-INVITE (§17.1.2) client transactions share: identity, the
 // timer set, sending with transport-error handling (§17.1.4), the timeout report to the TU and the
 // one-way move to Terminated. Each subclass keeps its own state machine.
-import { createResponse, type SipRequest, type SipResponse } from '../message.ts';
-import { TxTimers, trySend, type TxContext } from './context.ts';
+import { createResponse, parseMessage, type SipRequest, type SipResponse } from '../message.ts';
+import { lastSent, TxTimers, trySend, type TxContext } from './context.ts';
 import type { ClientTransaction, ClientTxHandlers, ClientTxState, SendTarget } from './types.ts';
 
 export abstract class ClientTransactionBase implements ClientTransaction {
@@ -10,8 +10,11 @@ export abstract class ClientTransactionBase implements ClientTransaction {
   readonly id: string;
   readonly method: string;
   readonly branch: string;
-  readonly request: SipRequest;
   readonly target: SendTarget;
+  // After a final response nothing but the id is needed to match retransmissions (Timers D, K, M): the parsed
+  // request is released and kept as the bytes last sent, rebuilt only if asked for.
+  #request: SipRequest | undefined;
+  #requestBytes: Buffer | undefined;
   protected current: ClientTxState;
   protected readonly ctx: TxContext;
   protected readonly h: ClientTxHandlers;
@@ -31,7 +34,8 @@ export abstract class ClientTransactionBase implements ClientTransaction {
     this.id = id;
     this.method = req.method;
     this.branch = req.topVia.branch!;
-    this.request = req;
+    this.#request = req;
+    this.#requestBytes = undefined;
     this.target = target;
     this.h = h;
     this.current = initial;
@@ -41,6 +45,25 @@ export abstract class ClientTransactionBase implements ClientTransaction {
 
   get state(): ClientTxState {
     return this.current;
+  }
+
+  /** The request (rebuilt from the bytes sent once the transaction released it). */
+  get request(): SipRequest {
+    let r = this.#request;
+    if (r === undefined) {
+      r = this.#request = parseMessage(this.#requestBytes as Buffer) as SipRequest;
+      this.#requestBytes = undefined;
+    }
+    return r;
+  }
+
+  /** A final response arrived: keep the request's bytes instead of the parsed request. */
+  protected release(): void {
+    const req = this.#request;
+    if (req === undefined) return;
+    this.#requestBytes = this.#sentBytes ?? req.toBuffer();
+    this.#sentBytes = undefined;
+    this.#request = undefined;
   }
 
   abstract start(): void;
@@ -73,8 +96,12 @@ export abstract class ClientTransactionBase implements ClientTransaction {
   }
 
   /** false (and the transaction terminated) when the transport failed */
+  /** bytes of the request as last sent, when the sink returned them */
+  #sentBytes: Buffer | undefined = undefined;
+
   protected send(msg: SipRequest): boolean {
     const err = trySend(this.ctx.sink, msg, this.target);
+    if (msg === this.#request) this.#sentBytes = lastSent.bytes;
     if (err === undefined) return true;
     this.transportError(err);
     return false;

@@ -81,6 +81,7 @@ export class ClientInviteTransaction extends ClientTransactionBase {
       this.current = 'accepted';
       this.timers.start('M', sixtyFourT1(this.ctx.timers), () => this.terminate());
       this.h.onResponse?.(res, this);
+      this.release();
       return;
     }
     // RFC 3261 §17.1.1.2: 300-699 → send ACK, to TU, Completed; Timer D (32 s unreliable, 0 reliable).
@@ -89,6 +90,7 @@ export class ClientInviteTransaction extends ClientTransactionBase {
     this.send(this.#ack);
     this.h.onResponse?.(res, this);
     if (this.current !== 'completed') return;
+    this.release();
     const d = this.reliable ? 0 : this.ctx.timers.D;
     this.timers.start('D', d, () => this.terminate());
   }

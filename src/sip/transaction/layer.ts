@@ -38,6 +38,12 @@ export interface TransactionLayerOptions {
 export type RequestHandler = (req: SipRequest, tx: ServerTransaction) => void;
 export type AckHandler = (ack: SipRequest, source: MessageSource) => void;
 export type StrayResponseHandler = (res: SipResponse, source: MessageSource) => void;
+/**
+ * Called for a request that no existing server transaction absorbs, before one is created (and before a
+ * 2xx ACK or CANCEL is matched): 'drop' discards it silently — no transaction, no response, no TU call.
+ * For bans and flood limits, which must cost as little as possible and never answer an attacker.
+ */
+export type RequestScreen = (req: SipRequest, source: MessageSource) => 'drop' | 'accept' | undefined | void;
 
 type AnyClientTx = ClientInviteTransaction | ClientNonInviteTransaction;
 type AnyServerTx = ServerInviteTransaction | ServerNonInviteTransaction;
@@ -51,6 +57,8 @@ export interface TransactionLayerStats {
   strayResponses: number;
   /** retransmissions absorbed by a server transaction */
   absorbed: number;
+  /** requests discarded by the screen hook */
+  screened: number;
 }
 
 export class TransactionLayer {
@@ -64,7 +72,9 @@ export class TransactionLayer {
   #onRequest: RequestHandler | undefined;
   #onAck: AckHandler | undefined;
   #onStray: StrayResponseHandler | undefined;
+  #screen: RequestScreen | undefined;
   #dropped = 0;
+  #screened = 0;
   #stray = 0;
   #absorbed = 0;
   readonly #ctx: TxContext;
@@ -101,6 +111,11 @@ export class TransactionLayer {
     this.#onStray = h;
   }
 
+  /** The pre-transaction hook (one; undefined removes it). See RequestScreen. */
+  screenRequests(h: RequestScreen | undefined): void {
+    this.#screen = h;
+  }
+
   get stats(): TransactionLayerStats {
     return {
       clientTransactions: this.#client.size,
@@ -108,6 +123,7 @@ export class TransactionLayer {
       dropped: this.#dropped,
       strayResponses: this.#stray,
       absorbed: this.#absorbed,
+      screened: this.#screened,
     };
   }
 
@@ -166,7 +182,7 @@ export class TransactionLayer {
         if (b !== undefined) this.#client.get(clientKey(b, msg.method))?.transportError(message);
       } else {
         // The stack hands back the response object it was given: find the transaction that sent it.
-        for (const tx of this.#server.values()) if (tx.lastResponse === msg) tx.transportError();
+        for (const tx of this.#server.values()) if (tx.sent(msg)) tx.transportError();
       }
     } catch (e) {
       if (!isParseError(e)) throw e;
@@ -191,6 +207,10 @@ export class TransactionLayer {
       existing.receiveRequest(req, source);
       return;
     }
+    if (this.#screen !== undefined && this.#screen(req, source) === 'drop') {
+      this.#screened++;
+      return;
+    }
     if (req.method === 'CANCEL') return this.#receiveCancel(req, key, source);
     const tx =
       req.method === 'INVITE'
@@ -212,6 +232,10 @@ export class TransactionLayer {
         tx.receiveRequest(ack, source);
         return;
       }
+    }
+    if (this.#screen !== undefined && this.#screen(ack, source) === 'drop') {
+      this.#screened++;
+      return;
     }
     // ACK for a 2xx: a separate transaction-less request for the dialog layer (RFC 3261 §17.2.3, RFC 6026 §8).
     this.#onAck?.(ack, source);

@@ -1,8 +1,8 @@
 // What the INVITE (RFC 3261 §17.2.1) and non-INVITE (§17.2.2) server transactions share: identity, the
 // response target (§18.2.2), the timer set, TU callbacks, sending with transport-error handling (§17.2.4)
 // and the one-way move to Terminated. Each subclass keeps its own state machine.
-import type { SipRequest, SipResponse } from '../message.ts';
-import { TxTimers, trySend, type TxContext } from './context.ts';
+import { parseMessage, type SipRequest, type SipResponse } from '../message.ts';
+import { lastSent, TxTimers, trySend, type TxContext } from './context.ts';
 import { responseTarget } from './response-target.ts';
 import type { MessageSource, SendTarget, ServerTransaction, ServerTxState } from './types.ts';
 
@@ -13,12 +13,18 @@ export abstract class ServerTransactionBase implements ServerTransaction {
   readonly id: string;
   readonly method: string;
   readonly branch: string;
-  readonly request: SipRequest;
   readonly source: MessageSource;
   protected current: ServerTxState;
-  /** the most recent response handed to the transport */
-  protected last: SipResponse | undefined;
   protected readonly ctx: TxContext;
+  // After a final response the transaction only absorbs retransmissions for 64*T1 (Timers J, L) or resends its
+  // final response (G): it keeps the serialised request and response, not their parsed objects, which are
+  // rebuilt only if asked for (a proxy holding thousands of these spent a quarter of its CPU in GC).
+  #request: SipRequest | undefined;
+  #requestBytes: Buffer | undefined;
+  #last: SipResponse | undefined;
+  #lastBytes: Buffer | undefined;
+  /** the response object last sent, for matching asynchronous transport errors after it was released */
+  #lastSentRef: WeakRef<SipResponse> | undefined;
   protected readonly timers: TxTimers;
   /** reliable transports run no retransmission timers and zero wait timers (RFC 3261 §17.2.1, §17.2.2) */
   protected readonly reliable: boolean;
@@ -31,7 +37,11 @@ export abstract class ServerTransactionBase implements ServerTransaction {
     this.id = id;
     this.method = req.method;
     this.branch = req.topVia.branch ?? '';
-    this.request = req;
+    this.#request = req;
+    this.#requestBytes = undefined;
+    this.#last = undefined;
+    this.#lastBytes = undefined;
+    this.#lastSentRef = undefined;
     this.source = source;
     this.current = initial;
     this.timers = new TxTimers(ctx.clock);
@@ -44,6 +54,54 @@ export abstract class ServerTransactionBase implements ServerTransaction {
   }
   get lastResponse(): SipResponse | undefined {
     return this.last;
+  }
+
+  /** The request (rebuilt from its bytes once after the transaction released it). */
+  get request(): SipRequest {
+    let r = this.#request;
+    if (r === undefined) {
+      r = this.#request = parseMessage(this.#requestBytes as Buffer) as SipRequest;
+      this.#requestBytes = undefined;
+    }
+    return r;
+  }
+
+  /** The most recent response handed to the transport. */
+  protected get last(): SipResponse | undefined {
+    let r = this.#last;
+    if (r === undefined && this.#lastBytes !== undefined) {
+      r = this.#last = parseMessage(this.#lastBytes) as SipResponse;
+      this.#lastBytes = undefined;
+    }
+    return r;
+  }
+
+  protected set last(res: SipResponse | undefined) {
+    this.#last = res;
+    this.#lastBytes = undefined;
+  }
+
+  /** True when `res` is the response this transaction last sent (transport errors arrive asynchronously). @internal */
+  sent(res: SipResponse): boolean {
+    return this.#last === res || this.#lastSentRef?.deref() === res;
+  }
+
+  /**
+   * Final state reached: keep bytes instead of parsed messages. `sent` is what the sink returned for the last
+   * response (undefined: serialise it here).
+   */
+  protected release(sent: Buffer | undefined): void {
+    const res = this.#last;
+    if (res !== undefined) {
+      this.#lastBytes = sent ?? res.toBuffer();
+      this.#lastSentRef = new WeakRef(res);
+      this.#last = undefined;
+    }
+    const req = this.#request;
+    if (req !== undefined) {
+      this.#requestBytes = req.toBuffer();
+      this.#request = undefined;
+    }
   }
   abstract readonly cancelled: boolean;
 
@@ -84,5 +142,11 @@ export abstract class ServerTransactionBase implements ServerTransaction {
     if (err === undefined) return true;
     this.transportError();
     return false;
+  }
+
+  /** send() the final response, then release the parsed messages (unless the send failed). */
+  protected sendFinal(res: SipResponse): void {
+    if (!this.send(res)) return;
+    this.release(lastSent.bytes);
   }
 }

@@ -69,7 +69,7 @@ export class ServerInviteTransaction extends ServerTransactionBase {
         // RFC 6026 §8.7: 2xx retransmissions from the TU are passed to the transport in Accepted.
         if (res.status >= 200 && res.status < 300) {
           this.last = res;
-          this.send(res);
+          this.sendFinal(res);
           return;
         }
         throw new Error(`INVITE server transaction in accepted cannot send ${res.status}`);
@@ -108,14 +108,16 @@ export class ServerInviteTransaction extends ServerTransactionBase {
       // the TU. The TU (UAS core) retransmits the 2xx itself (RFC 3261 §13.3.1.4).
       this.current = 'accepted';
       this.timers.start('L', sixtyFourT1(t), () => this.terminate());
-      this.send(res);
+      this.#lastProvisional = undefined;
+      this.sendFinal(res);
       return;
     }
     // 300-699 → Completed: G retransmits (unreliable only), H waits for the ACK.
     this.current = 'completed';
     if (!this.reliable) this.#scheduleG(t.T1);
     this.timers.start('H', sixtyFourT1(t), () => this.#timerH());
-    this.send(res);
+    this.#lastProvisional = undefined;
+    this.sendFinal(res);
   }
 
   #receiveAck(ack: SipRequest, source: MessageSource): void {

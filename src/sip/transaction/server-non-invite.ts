@@ -36,6 +36,6 @@ export class ServerNonInviteTransaction extends ServerTransactionBase {
     // Final → Completed; Timer J = 64*T1 (unreliable) absorbs request retransmissions, 0 for reliable.
     this.current = 'completed';
     this.timers.start('J', this.reliable ? 0 : sixtyFourT1(this.ctx.timers), () => this.terminate());
-    this.send(res);
+    this.sendFinal(res);
   }
 }

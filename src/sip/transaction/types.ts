@@ -21,7 +21,11 @@ export interface MessageSource {
 
 /** Implemented by sip-transport's stack; the transaction layer never touches sockets. */
 export interface TransportSink {
-  send(msg: SipMessage, target: SendTarget): void;
+  /**
+   * Serialise and send. May return the bytes it sent: a transaction that reached a final state keeps those
+   * instead of the parsed message (it re-parses them only if asked for the message again).
+   */
+  send(msg: SipMessage, target: SendTarget): Buffer | void;
   /** TCP/TLS/WS/WSS: true. Decides whether retransmission timers run (RFC 3261 §17.1.1.2). */
   reliable(transport: string): boolean;
 }
