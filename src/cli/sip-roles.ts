@@ -12,6 +12,8 @@ import { UsersEdge } from '../edge/users/index.ts';
 import { createAppServer, type AppServer } from '../app/server.ts';
 import { CallRecorder } from '../app/calls/recorder.ts';
 import type { Output } from './context.ts';
+import { edgeTlsForStart } from './edge-tls.ts';
+import type { TlsSettings } from '../sip/transport/tls-settings.ts';
 
 export interface SipRoles {
   directory: Directory | null;
@@ -25,15 +27,20 @@ export interface SipRoles {
 
 const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
 
-/** The users edge's public listeners from config: UDP+TCP on the users port, WS on its port (TLS/WSS need certificates). */
-export function edgeListeners(config: Config): ListenSpec[] {
+/**
+ * The users edge's public listeners from config: UDP+TCP on the users port, WS on its port, and TLS + WSS on theirs
+ * when `tls` is given (issue 6: 5060 UDP/TCP, 5061 TLS, 10080 WS, 10081 WSS by default).
+ */
+export function edgeListeners(config: Config, tls: TlsSettings | null = null): ListenSpec[] {
   const bind = isLoopback(config.publicIp) ? config.publicIp : '0.0.0.0';
   const advertise = bind === '0.0.0.0' ? { advertise: { host: config.publicIp } } : {};
   const u = config.sip.users;
   return [
     { transport: 'udp', host: bind, port: u.udp, ...advertise },
     { transport: 'tcp', host: bind, port: u.tcp, ...advertise },
+    ...(tls ? [{ transport: 'tls' as const, host: bind, port: u.tls, tls, ...advertise }] : []),
     { transport: 'ws', host: bind, port: u.ws, ...advertise },
+    ...(tls ? [{ transport: 'wss' as const, host: bind, port: u.wss, tls, ...advertise }] : []),
   ];
 }
 
@@ -97,9 +104,10 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
 
     if (wantEdge) {
       const appPort = app ? app.address.port : config.sip.app.port;
+      const secure = edgeTlsForStart(config, out);
       const edge = await UsersEdge.start({
         directory,
-        listen: edgeListeners(config),
+        listen: edgeListeners(config, secure?.tls ?? null),
         internal: { transport: 'udp', host: config.sip.edgeInternal.host, port: config.sip.edgeInternal.port },
         appNodes: [{ host: config.sip.app.host, port: appPort, transport: 'UDP' }],
         store: { db: store.db, node: 'edge' },
@@ -114,6 +122,7 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
         const sb = edge.phones.sentBy(a.transport);
         roles.banner.push(`  users SIP ${a.transport.padEnd(8)} sip:${sb?.host ?? a.host}:${a.port}${a.transport === 'UDP' ? '' : `;transport=${a.transport.toLowerCase()}`} (bound ${a.host})`);
       }
+      if (secure) roles.banner.push(`  users TLS cert     ${secure.description}`);
       const i = edge.internalAddress;
       app?.setEdges([{ host: i.host, port: i.port, transport: 'UDP' }]);
       roles.banner.push(`  users edge internal sip:${i.host}:${i.port} (UDP, app nodes only)`);

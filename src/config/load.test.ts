@@ -144,3 +144,19 @@ test('MEDIA accepts an rtpengine relay set with metrics; RTP_PORTS and internal 
   const bad = loadConfig({ env: { RTP_PORTS: '5-3' }, interfaces: noIfaces });
   assert.equal(bad.ok, false);
 });
+
+test('SIP TLS certificate: unset by default, paths resolved from cwd, refused without its key (and vice versa)', () => {
+  const d = loadConfig({ env: {}, cwd: '/srv/sy', interfaces: noIfaces });
+  assert.ok(d.ok);
+  assert.deepEqual(d.config.sip.tls, { cert: null, key: null });
+  assert.match(describeConfig(d.config).SIP_TLS ?? '', /self-signed in \/srv\/sy\/data\/tls/);
+  const both = loadConfig({ env: { SIP_TLS_CERT: 'certs/edge.crt' }, flags: { '--sip-tls-key': '/etc/sy/edge.key' }, cwd: '/srv/sy', interfaces: noIfaces });
+  assert.ok(both.ok);
+  assert.deepEqual(both.config.sip.tls, { cert: '/srv/sy/certs/edge.crt', key: '/etc/sy/edge.key' });
+  const certOnly = loadConfig({ env: { SIP_TLS_CERT: '/etc/sy/edge.crt' }, interfaces: noIfaces });
+  assert.equal(certOnly.ok, false);
+  if (!certOnly.ok) assert.deepEqual(certOnly.errors.map((e) => e.setting), ['sipTlsKey']);
+  const keyOnly = loadConfig({ env: { SIP_TLS_KEY: '/etc/sy/edge.key' }, interfaces: noIfaces });
+  assert.equal(keyOnly.ok, false);
+  if (!keyOnly.ok) assert.match(keyOnly.errors[0]?.message ?? '', /SIP_TLS_KEY is set but SIP_TLS_CERT is not/);
+});

@@ -19,6 +19,11 @@ export interface Config {
     app: { host: string; port: number };
     /** the users edge's internal listener (app nodes send B legs there) */
     edgeInternal: { host: string; port: number };
+    /**
+     * PEM certificate and key files (absolute) of the TLS/WSS listeners; both null = a self-signed pair generated
+     * once into `${dataDir}/tls` (src/cli/edge-tls.ts)
+     */
+    tls: { cert: string | null; key: string | null };
     /** digest algorithms the users edge offers, in order */
     digestAlgorithms: Array<'MD5' | 'SHA-256'>;
   };
@@ -86,6 +91,7 @@ export function loadConfig(input: ConfigInput = {}): ConfigResult {
   if (errors.length > 0) return { ok: false, code: 'CONFIG_INVALID', errors };
 
   const get = <T>(name: SettingName, dflt: T): T => (values.has(name) ? (values.get(name) as T) : dflt);
+  const optionalPath = (name: SettingName): string | null => (values.has(name) ? resolve(cwd, values.get(name) as string) : null);
   const httpPort = get<number>('httpPort', 8080);
   const config: Config = {
     dataDir: resolve(cwd, get('dataDir', './data')),
@@ -108,6 +114,7 @@ export function loadConfig(input: ConfigInput = {}): ConfigResult {
       },
       app: { host: '127.0.0.1', port: get('sipAppPort', 6060) },
       edgeInternal: { host: '127.0.0.1', port: get('sipEdgeInternalPort', 5069) },
+      tls: { cert: optionalPath('sipTlsCert'), key: optionalPath('sipTlsKey') },
       digestAlgorithms: get<Array<'MD5' | 'SHA-256'>>('sipDigestAlgorithms', ['MD5']),
     },
     rtpPorts: get('rtpPorts', { min: 13000, max: 19000 }),
@@ -118,13 +125,22 @@ export function loadConfig(input: ConfigInput = {}): ConfigResult {
     encryptionKey: get<string | null>('encryptionKey', null),
     demo: get('demo', true),
   };
-  const clash = portClashes(config);
+  const clash = [...portClashes(config), ...tlsPairErrors(config)];
   if (clash.length > 0) return { ok: false, code: 'CONFIG_INVALID', errors: clash };
   return { ok: true, config };
 }
 
 function stripSlash(u: string): string {
   return u.replace(/\/+$/, '');
+}
+
+/** A certificate without its key (or the reverse) cannot serve TLS: refuse it rather than fall back to self-signed. */
+function tlsPairErrors(c: Config): ConfigError[] {
+  const { cert, key } = c.sip.tls;
+  if ((cert === null) === (key === null)) return [];
+  return cert === null
+    ? [{ setting: 'sipTlsCert', source: 'config', message: 'SIP_TLS_KEY is set but SIP_TLS_CERT is not: set both or neither' }]
+    : [{ setting: 'sipTlsKey', source: 'config', message: 'SIP_TLS_CERT is set but SIP_TLS_KEY is not: set both or neither' }];
 }
 
 /** Two listeners of the same protocol on one non-zero port cannot both bind: report it before binding. */
@@ -158,6 +174,7 @@ export function describeConfig(c: Config): Record<string, string> {
     PUBLIC_URL: c.publicUrl,
     PUBLIC_IP: c.publicIp,
     SIP_USERS: `udp/tcp ${c.sip.users.udp}, tls ${c.sip.users.tls}, ws ${c.sip.users.ws}, wss ${c.sip.users.wss}`,
+    SIP_TLS: c.sip.tls.cert ? `certificate ${c.sip.tls.cert}, key ${c.sip.tls.key ?? ''}` : `self-signed in ${c.dataDir}/tls`,
     SIP_TRUNKS: `udp/tcp ${c.sip.trunks.udp}, tls ${c.sip.trunks.tls}`,
     REDIS_URL: c.redisUrl ? maskUrl(c.redisUrl) : '(none: in-memory)',
     SIP_INTERNAL: `app udp ${c.sip.app.host}:${c.sip.app.port}, edge udp ${c.sip.edgeInternal.host}:${c.sip.edgeInternal.port}`,

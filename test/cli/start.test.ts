@@ -4,7 +4,7 @@
 // data directory keeps its data without loading the demo twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
+const HAS_OPENSSL = spawnSync('openssl', ['version']).error === undefined;
 
 interface Proc {
   child: ChildProcess;
@@ -27,10 +28,13 @@ function cleanEnv(dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Settings inherited from the developer's shell must not leak into the test.
   for (const k of ['DATABASE_URL', 'REDIS_URL', 'MEDIA', 'ROLES', 'JWT_SECRET', 'ENCRYPTION_KEY', 'PUBLIC_URL', 'DEMO_DATA',
-    'SIP_USERS_PORT', 'SIP_USERS_TLS_PORT', 'SIP_USERS_WS_PORT', 'SIP_USERS_WSS_PORT', 'SIP_TRUNKS_PORT', 'SIP_TRUNKS_TLS_PORT']) {
+    'SIP_TLS_CERT', 'SIP_TLS_KEY']) {
     delete env[k];
   }
-  return { ...env, DATA_DIR: dataDir, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', PUBLIC_IP: '127.0.0.1' };
+  // Every listener on a free port: the machine's 5060/5061/10080/10081/6060/5069 may be in use.
+  const sipPorts = Object.fromEntries(['SIP_USERS_PORT', 'SIP_USERS_TLS_PORT', 'SIP_USERS_WS_PORT', 'SIP_USERS_WSS_PORT', 'SIP_TRUNKS_PORT',
+    'SIP_TRUNKS_TLS_PORT', 'SIP_APP_PORT', 'SIP_EDGE_INTERNAL_PORT'].map((k) => [k, '0']));
+  return { ...env, ...sipPorts, DATA_DIR: dataDir, HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', PUBLIC_IP: '127.0.0.1' };
 }
 
 async function startSwitchyard(dataDir: string): Promise<Proc> {
@@ -110,6 +114,21 @@ test('npm start: fresh data dir, API, demo login, SIGTERM, restart without dupli
   assert.ok(!p1.stdout().includes(JSON.parse(await (await import('node:fs/promises')).readFile(join(dataDir, 'secrets.json'), 'utf8')).jwtSecret),
     'the JWT secret is never printed');
   assert.equal(statSync(join(dataDir, 'secrets.json')).mode & 0o777, 0o600);
+  // the users edge listens on UDP, TCP, TLS, WS and WSS; TLS/WSS with a self-signed certificate made in DATA_DIR/tls
+  // (without openssl, and outside CI, start says in one line that TLS/WSS are off and runs without them)
+  const secure = HAS_OPENSSL ? ['TLS', 'WSS'] : [];
+  for (const tp of ['UDP', 'TCP', 'WS', ...secure]) {
+    assert.match(p1.stdout(), new RegExp(`users SIP ${tp} +sip:127\\.0\\.0\\.1:[1-9]\\d*`), `banner lists ${tp}`);
+  }
+  if (HAS_OPENSSL) {
+    assert.match(p1.stdout(), /users SIP TLS +\S+;transport=tls/);
+    assert.match(p1.stdout(), /users SIP WSS +\S+;transport=wss/);
+    assert.match(p1.stdout(), /users TLS cert +self-signed \S+\/tls\/sip-tls\.crt \(generated now/);
+    assert.equal(statSync(join(dataDir, 'tls', 'sip-tls.key')).mode & 0o777, 0o600);
+  } else {
+    assert.equal(process.env.CI === 'true', false, 'openssl is required in CI');
+    assert.match(p1.stderr(), /TLS .* and WSS .* listeners not started/);
+  }
 
   const landing = await api(base, 'GET', '/');
   assert.equal(landing.status, 200);
@@ -171,6 +190,7 @@ test('npm start: fresh data dir, API, demo login, SIGTERM, restart without dupli
   // ---- restart on the same data dir ----
   const p2 = await startSwitchyard(dataDir);
   assert.ok(!/demo data loaded/.test(p2.stdout()), 'the demo is not loaded twice');
+  if (HAS_OPENSSL) assert.match(p2.stdout(), /users TLS cert +self-signed .*generated on an earlier start/, 'the certificate is reused');
   const god2 = await login(p2.url, 'platform', { username: 'admin', password: 'changeme' });
   const brands = await api(p2.url, 'GET', '/api/platform/brands?order=name', undefined, god2);
   assert.deepEqual(brands.json.items.map((b: { name: string }) => b.name), ['Acme Telecom', 'DemoBrand']);

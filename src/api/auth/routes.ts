@@ -6,6 +6,7 @@ import { canEmulate, type CallerContext, type Level } from '../../domain/tenancy
 import { ApiError, validationError, type FieldError } from '../errors.ts';
 import { insertAudit } from '../audit/audit.ts';
 import { DUMMY_HASH, verifyPassword } from './passwords.ts';
+import { verifyUserLogin } from '../resources/users-login.ts';
 import { authenticate, refreshSession, revokeSession, startSession, type TokenConfig } from './sessions.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -88,9 +89,14 @@ export function registerAuthRoutes(app: FastifyInstance, level: Level, deps: Aut
 
   const login = async (req: FastifyRequest) => {
     if (level === 'user') {
-      readBody(req.body, { email: { type: 'string', required: true }, password: { type: 'string', required: true }, portal: { type: 'boolean' } });
-      // Users arrive with the vPBX issue; until then no user can authenticate.
-      throw new ApiError('INVALID_CREDENTIALS', 'invalid email or password');
+      // seed-part2 §2.25 (S46): users log in with their email (platform-unique) and the portal password.
+      const u = readBody(req.body, { email: { type: 'string', required: true }, password: { type: 'string', required: true }, portal: { type: 'boolean' } });
+      const r = await verifyUserLogin(db, u.email as string, u.password as string);
+      if (!r.ok) {
+        req.log.warn({ level }, 'user login refused');
+        throw new ApiError('INVALID_CREDENTIALS', 'invalid email or password');
+      }
+      return startSession(db, tokens, r.caller);
     }
     const b = readBody(req.body, {
       username: { type: 'string', required: true },

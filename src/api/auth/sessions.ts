@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { ActorLink, CallerContext, Level } from '../../domain/tenancy/caller.ts';
 import { ApiError } from '../errors.ts';
 import { signJwt, verifyJwt, type JwtClaims } from './jwt.ts';
+import { userSessionAllowed } from '../resources/users-login.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type AnyDb = Kysely<any>;
@@ -99,6 +100,16 @@ export async function startSession(db: AnyDb, cfg: TokenConfig, ctx: CallerConte
   return pair(cfg, accessToken(cfg, sid, ctx), await newRefreshToken(db, cfg, sid));
 }
 
+/**
+ * Whether the account behind a session may still get tokens: a user session needs the user's portal access, a
+ * session opened by an administrator (emulating or not) needs that administrator active.
+ */
+async function holderStillAllowed(db: AnyDb, ctx: CallerContext): Promise<boolean> {
+  if (ctx.adminId === null) return ctx.userId !== null && userSessionAllowed(db, ctx.userId);
+  const a = (await db.selectFrom('administrators').select('active').where('id', '=', ctx.adminId).executeTakeFirst()) as { active: boolean } | undefined;
+  return a?.active === true;
+}
+
 /** Rotates a refresh token: the old one is spent, a new pair is returned. */
 export async function refreshSession(db: AnyDb, cfg: TokenConfig, refreshToken: string): Promise<TokenPair> {
   return db.transaction().execute(async (trx) => {
@@ -114,8 +125,9 @@ export async function refreshSession(db: AnyDb, cfg: TokenConfig, refreshToken: 
       await trx.updateTable('authSessions').set({ revokedAt: new Date(cfg.now()) }).where('id', '=', row.sid).execute();
       return null;
     }
-    await trx.updateTable('refreshTokens').set({ usedAt: new Date(cfg.now()) }).where('tokenHash', '=', row.tokenHash).execute();
     const ctx = (typeof row.context === 'string' ? JSON.parse(row.context) : row.context) as CallerContext;
+    if (!(await holderStillAllowed(trx, ctx))) throw new ApiError('TOKEN_INVALID', 'the account of this session is disabled');
+    await trx.updateTable('refreshTokens').set({ usedAt: new Date(cfg.now()) }).where('tokenHash', '=', row.tokenHash).execute();
     return pair(cfg, accessToken(cfg, row.sid, ctx), await newRefreshToken(trx, cfg, row.sid));
   }).then((p) => {
     if (!p) throw new ApiError('TOKEN_INVALID', 'refresh token was already used; the session is revoked');
@@ -129,7 +141,8 @@ export async function revokeSession(db: AnyDb, cfg: TokenConfig, sid: string): P
 
 /**
  * Verifies a bearer token for an API at `level` and returns the caller with its session id. The session must be
- * live and the administrator active; `restricted` is read from the administrator now, so a change applies at once.
+ * live and the administrator active (for user sessions: the user's portal access still granted); `restricted` is
+ * read from the administrator now, so a change applies at once.
  */
 export async function authenticate(
   db: AnyDb,
@@ -148,11 +161,15 @@ export async function authenticate(
   const s = (await db
     .selectFrom('authSessions as s')
     .leftJoin('administrators as a', 'a.id', 's.adminId')
-    .select(['s.revokedAt', 's.adminId', 'a.active', 'a.restricted'])
+    .select(['s.revokedAt', 's.adminId', 's.userId', 'a.active', 'a.restricted'])
     .where('s.id', '=', sid)
-    .executeTakeFirst()) as { revokedAt: Date | null; adminId: number | null; active: boolean | null; restricted: boolean | null } | undefined;
+    .executeTakeFirst()) as { revokedAt: Date | null; adminId: number | null; userId: number | null; active: boolean | null; restricted: boolean | null } | undefined;
   if (!s || s.revokedAt !== null) throw new ApiError('TOKEN_INVALID', 'session ended');
   if (s.adminId !== null && s.active !== true) throw new ApiError('TOKEN_INVALID', 'administrator disabled');
+  // A user whose portal access was withdrawn after login loses its open sessions at once (seed-part2 §2.25).
+  if (s.adminId === null && s.userId !== null && !(await userSessionAllowed(db, s.userId))) {
+    throw new ApiError('TOKEN_INVALID', 'user portal access disabled');
+  }
   const num = (x: unknown): number | null => (typeof x === 'number' ? x : null);
   const caller: CallerContext = {
     level,

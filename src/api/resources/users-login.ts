@@ -27,8 +27,17 @@ export async function verifyUserLogin(db: Kysely<any>, email: string, password: 
   };
 }
 
-/** True while user `id` may keep using its sessions (exists and Active): checked on every authenticated request. */
+/**
+ * True while user `id` may keep using its sessions: the same conditions as a login minus the password check
+ * (exists, Active, still has a portal password, client still vPBX). Checked on every authenticated user request
+ * and on refresh, so withdrawing portal access ends open sessions at once.
+ */
 export async function userSessionAllowed(db: Kysely<any>, id: number): Promise<boolean> {
-  const u = await db.selectFrom('users').select('active').where('id', '=', id).executeTakeFirst();
-  return u?.active === true;
+  const u = (await db
+    .selectFrom('users as u')
+    .innerJoin('clients as c', 'c.id', 'u.clientId')
+    .select(['u.active', 'u.passwordHash', 'c.type'])
+    .where('u.id', '=', id)
+    .executeTakeFirst()) as { active: boolean; passwordHash: string | null; type: string } | undefined;
+  return u !== undefined && u.active === true && u.passwordHash !== null && u.type === 'vpbx';
 }
