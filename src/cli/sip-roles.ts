@@ -11,6 +11,9 @@ import type { MediaEngine } from '../media/engine.ts';
 import { UsersEdge } from '../edge/users/index.ts';
 import { createAppServer, type AppServer } from '../app/server.ts';
 import { CallRecorder } from '../app/calls/recorder.ts';
+import { RedisCallCounter } from '../app/calls/counter.ts';
+import { openRuntimeRedis, type RuntimeRedis } from '../store/runtime/redis.ts';
+import { RedisLocation } from '../edge/users/location-redis.ts';
 import type { Output } from './context.ts';
 import { edgeTlsForStart } from './edge-tls.ts';
 import type { TlsSettings } from '../sip/transport/tls-settings.ts';
@@ -62,6 +65,18 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
     roles.directory = directory;
     stoppers.push(() => directory.close());
 
+    // REDIS_URL: registrations and per-user call counts are shared by every node (docs/operators/edge.md "Cluster").
+    let redis: RuntimeRedis | null = null;
+    if (config.redisUrl) {
+      const r = await openRuntimeRedis(config.redisUrl, { onError });
+      if (!r.ok) throw new Error(`${r.code}: ${r.reason}`);
+      redis = r.redis;
+      const shared = redis;
+      stoppers.push(() => shared.close());
+      roles.banner.push(`  runtime state      Redis (node ${config.nodeName})`);
+    }
+    const mediaTimeoutMs = config.mediaTimeoutSeconds * 1000;
+
     let app: AppServer | null = null;
     if (wantApp) {
       // The builtin engine binds where phones can reach it: PUBLIC_IP (or every interface when that is not loopback).
@@ -75,19 +90,24 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
             advertisedAddress: config.publicIp,
             portMin: config.rtpPorts.min,
             portMax: config.rtpPorts.max,
+            inactivityTimeoutMs: mediaTimeoutMs,
             onTimeout: (callId) => appRef?.mediaTimeout(callId),
           },
+          rtpengine: { inactivityTimeoutMs: mediaTimeoutMs, onTimeout: (callId) => appRef?.mediaTimeout(callId) },
         },
       );
       roles.media = media;
       stoppers.push(() => media.close());
       const health = await media.ping();
       if (!health.ok) out.error(`media: ${config.media.kind} not answering (${health.detail.join('; ')}): calls will fail with 503`);
-      const recorder = new CallRecorder(store.db, { node: 'app', onError });
+      const recorder = new CallRecorder(store.db, { node: config.nodeName, onError });
+      const counter = redis ? await RedisCallCounter.open({ redis, onError }) : undefined;
+      if (counter) stoppers.push(async () => counter.close());
       app = await createAppServer({
         directory,
         media,
         recorder,
+        ...(counter ? { counter } : {}),
         listen: [{ transport: 'udp', host: config.sip.app.host, port: config.sip.app.port }],
         edges: [{ host: config.sip.edgeInternal.host, port: config.sip.edgeInternal.port, transport: 'UDP' }],
         log: (line) => out.info(`app: ${line}`),
@@ -105,12 +125,19 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
     if (wantEdge) {
       const appPort = app ? app.address.port : config.sip.app.port;
       const secure = edgeTlsForStart(config, out);
+      const location = redis ? await RedisLocation.open({ redis, onError }) : undefined;
+      // stopped after the edge (stoppers run in reverse): leaving removes this edge from the Redis edge registry
+      if (location) stoppers.push(() => location.close());
       const edge = await UsersEdge.start({
         directory,
         listen: edgeListeners(config, secure?.tls ?? null),
         internal: { transport: 'udp', host: config.sip.edgeInternal.host, port: config.sip.edgeInternal.port },
         appNodes: [{ host: config.sip.app.host, port: appPort, transport: 'UDP' }],
-        store: { db: store.db, node: 'edge' },
+        store: { db: store.db, node: config.nodeName },
+        node: config.nodeName,
+        ...(location ? { location } : {}),
+        limits: { udpBufferBytes: config.edge.udpBufferBytes },
+        natKeepalive: { intervalSeconds: config.edge.natKeepaliveSeconds, unreachableAfter: config.edge.natUnreachableAfter },
         // Default MD5 only: libre-based phones (baresip 1.0) refuse the whole challenge (ENOSYS) when any
         // WWW-Authenticate names another algorithm. SIP_DIGEST_ALGORITHMS=SHA-256,MD5 offers both (RFC 8760).
         auth: { algorithms: config.sip.digestAlgorithms },

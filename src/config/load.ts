@@ -1,7 +1,7 @@
 // Resolves the configuration from defaults, environment variables and CLI flags (flags win over env,
 // env wins over defaults) and validates every value. Errors are collected, not thrown, so `start`
 // can print all of them at once.
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { SETTINGS, ROLES, type MediaSetting, type Role, type SettingName } from './settings.ts';
 
@@ -30,6 +30,12 @@ export interface Config {
   /** builtin media engine port range */
   rtpPorts: { min: number; max: number };
   redisUrl: string | null;
+  /** this node's name in a cluster (NODE_NAME, default the host name) */
+  nodeName: string;
+  /** users edge runtime knobs */
+  edge: { udpBufferBytes: number; natKeepaliveSeconds: number; natUnreachableAfter: number };
+  /** seconds without RTP before a call is hung up (0 = never) */
+  mediaTimeoutSeconds: number;
   media: MediaSetting;
   roles: Role[];
   /** explicit secrets; null means "read or generate DATA_DIR/secrets.json" (see secrets.ts) */
@@ -119,6 +125,13 @@ export function loadConfig(input: ConfigInput = {}): ConfigResult {
     },
     rtpPorts: get('rtpPorts', { min: 13000, max: 19000 }),
     redisUrl: get<string | null>('redisUrl', null),
+    nodeName: get('nodeName', defaultNodeName()),
+    edge: {
+      udpBufferBytes: get('sipUdpBuffer', 4 * 1024 * 1024),
+      natKeepaliveSeconds: get('sipNatKeepalive', 30),
+      natUnreachableAfter: get('sipNatUnreachableAfter', 0),
+    },
+    mediaTimeoutSeconds: get('mediaTimeout', 60),
     media: get<MediaSetting>('media', { kind: 'builtin' }),
     roles: get<Role[]>('roles', [...ROLES]),
     jwtSecret: get<string | null>('jwtSecret', null),
@@ -128,6 +141,12 @@ export function loadConfig(input: ConfigInput = {}): ConfigResult {
   const clash = [...portClashes(config), ...tlsPairErrors(config)];
   if (clash.length > 0) return { ok: false, code: 'CONFIG_INVALID', errors: clash };
   return { ok: true, config };
+}
+
+/** The host name as a node name (characters outside the node-name alphabet become '-'). */
+function defaultNodeName(): string {
+  const h = hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
+  return h === '' ? 'node' : h;
 }
 
 function stripSlash(u: string): string {

@@ -119,6 +119,22 @@ export function secret(raw: string): ParseResult<string> {
   return { ok: true, value: v };
 }
 
+/** A whole number within [min, max]. */
+export function integer(min: number, max: number) {
+  return (raw: string): ParseResult<number> => {
+    const v = raw.trim();
+    if (!/^\d{1,12}$/.test(v)) return { ok: false, message: `"${raw}" is not a whole number` };
+    const n = Number(v);
+    return n < min || n > max ? { ok: false, message: `${n} is out of range ${min}–${max}` } : { ok: true, value: n };
+  };
+}
+
+/** A node name: what this process is called in the cluster (registrations, active calls, Redis edge registry). */
+export function nodeName(raw: string): ParseResult<string> {
+  const v = raw.trim();
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v) ? { ok: true, value: v } : { ok: false, message: `"${raw}": letters, digits, . _ - (at most 63)` };
+}
+
 /** Every setting, in the order `help` prints them. */
 export const SETTINGS = {
   dataDir: { key: 'dataDir', env: 'DATA_DIR', flag: '--data-dir', defaultText: './data', parse: text,
@@ -153,6 +169,18 @@ export const SETTINGS = {
     parse: port, help: 'trunks SIP proxy, TLS' },
   redisUrl: { key: 'redisUrl', env: 'REDIS_URL', flag: '--redis-url', defaultText: '(none: in-memory runtime state)',
     parse: urlWithScheme(['redis:', 'rediss:']), help: 'Redis URL for shared runtime state (cluster)' },
+  nodeName: { key: 'nodeName', env: 'NODE_NAME', flag: '--node-name', defaultText: '(the host name)', parse: nodeName,
+    help: 'name of this node in a cluster: unique per edge sharing REDIS_URL; shown in registrations and active calls' },
+  sipUdpBuffer: { key: 'sipUdpBuffer', env: 'SIP_UDP_BUFFER', flag: '--sip-udp-buffer', defaultText: '4194304',
+    parse: integer(0, 1 << 30),
+    help: 'receive/send buffer of the users SIP UDP sockets in bytes (0 = OS default); the kernel caps it at net.core.rmem_max' },
+  sipNatKeepalive: { key: 'sipNatKeepalive', env: 'SIP_NAT_KEEPALIVE', flag: '--sip-nat-keepalive', defaultText: '30',
+    parse: integer(0, 3600), help: 'seconds between keep-alive OPTIONS to phones registered from behind NAT over UDP (0 = off)' },
+  sipNatUnreachableAfter: { key: 'sipNatUnreachableAfter', env: 'SIP_NAT_UNREACHABLE_AFTER', flag: '--sip-nat-unreachable-after',
+    defaultText: '0', parse: integer(0, 100),
+    help: 'remove a NATed registration after this many unanswered keep-alives in a row (0 = never)' },
+  mediaTimeout: { key: 'mediaTimeout', env: 'MEDIA_TIMEOUT', flag: '--media-timeout', defaultText: '60', parse: integer(0, 86_400),
+    help: 'seconds without RTP from either side after which a call is hung up (both media engines; 0 = never)' },
   media: { key: 'media', env: 'MEDIA', flag: '--media', defaultText: 'builtin', parse: media,
     help: 'media engine: builtin, or rtpengine:HOST:PORT[@METRIC][,HOST:PORT[@METRIC]…] (rtpengine NG control sockets)' },
   rtpPorts: { key: 'rtpPorts', env: 'RTP_PORTS', flag: '--rtp-ports', defaultText: '13000-19000', parse: portRange,

@@ -8,6 +8,7 @@ import { realClock, type Clock } from '../../sip/clock.ts';
 import type { DigestAlgorithm } from '../../sip/digest/algorithm.ts';
 import { createSipStack, type ListenSpec, type SipStack } from '../../sip/stack.ts';
 import type { TimerConfig } from '../../sip/transaction/timers.ts';
+import type { TransportLimits } from '../../sip/transport/limits.ts';
 import type { TlsSettings } from '../../sip/transport/tls-settings.ts';
 import type { Database } from '../../store/schema/index.ts';
 import { createAppNodeSelector, type AppNode, type DistributeMethod } from './app-nodes.ts';
@@ -37,6 +38,8 @@ export interface UsersEdgeOptions {
   auth?: { secret?: Buffer | string; algorithms?: DigestAlgorithm[]; nonceTtlMs?: number };
   clock?: Clock;
   timers?: Partial<TimerConfig>;
+  /** transport limits of both stacks (e.g. udpBufferBytes: SIP_UDP_BUFFER) */
+  limits?: Partial<TransportLimits>;
   /** proxy Timer C (default 180 s) */
   timerCMs?: number;
   tls?: TlsSettings;
@@ -81,6 +84,7 @@ export class UsersEdge {
     const common = {
       clock,
       ...(o.timers ? { timers: o.timers } : {}),
+      ...(o.limits ? { limits: o.limits } : {}),
       ...(o.tls ? { tls: o.tls } : {}),
       ...(o.onError ? { onInternalError: o.onError } : {}),
     };
