@@ -1,16 +1,16 @@
 // The A leg of a call: the caller's INVITE as the edge relayed it, the server transaction we answer it in, our
 // To tag, and the dialog our 1xx/2xx create (RFC 3261 §12.1.1).
-import { randomBytes } from 'node:crypto';
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message.ts';
 import { dialogFromUasRequest } from '../sip/dialog/create.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import type { ServerTransaction } from '../sip/transaction/types.ts';
 import { ALLOW } from './b-leg.ts';
+import { randomHex } from './random-hex.ts';
 
 export class ALeg {
   readonly invite: SipRequest;
   readonly tx: ServerTransaction;
-  readonly tag = randomBytes(6).toString('hex');
+  readonly tag = randomHex(6);
   /** The caller's From tag: the media engine knows the A side by it. */
   readonly remoteTag: string;
   readonly #contact: string;

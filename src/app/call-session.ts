@@ -3,7 +3,6 @@
 // timers of each leg, and the call's records (active calls while it lives, call registry when it ends). Every
 // event of the call goes through one serial queue, so the async media engine never sees two operations of one
 // call overlap. The setup phase lives in call-setup.ts, in-dialog relaying in in-dialog.ts.
-import { randomBytes } from 'node:crypto';
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message.ts';
 import type { ServerTransaction } from '../sip/transaction/types.ts';
 import type { LegOptions } from '../media/engine.ts';
@@ -18,12 +17,13 @@ import { LegSignals, otherLeg, type Leg } from './leg-signals.ts';
 import { SessionRecords } from './calls/session-records.ts';
 import { allowsMethod, fromUacResponse, negotiateUas, uacRequestHeaders, uasResponseHeaders, type LegTimerSpec } from './session-timer.ts';
 import { CallTimers } from './call-timers.ts';
+import { randomHex } from './random-hex.ts';
 
 export type { Leg };
 export type SessionState = 'setup' | 'early' | 'confirmed' | 'ended';
 
 export class CallSession {
-  readonly id = randomBytes(6).toString('hex');
+  readonly id = randomHex(6);
   readonly invite: SipRequest;
   readonly startedAt: Date;
   state: SessionState = 'setup';
@@ -32,7 +32,7 @@ export class CallSession {
   /** Final status sent to the caller (200 when answered). */
   finalStatus = 0;
   endReason = '';
-  readonly bCallId = `${randomBytes(10).toString('hex')}@sy-app`;
+  readonly bCallId = `${randomHex(10)}@sy-app`;
   readonly #host: SessionHost;
   readonly #route: InternalRoute;
   readonly #a: ALeg;

@@ -1,7 +1,6 @@
 // The setup phase of a call, from the caller's INVITE to the answer or the failure: the engine's offer on the A-leg
 // SDP, the B-leg INVITE to the edge, 18x relayed to the caller (early media through the engine), the callee's 2xx
 // answered through the engine, failures mapped for the caller, the no-answer limit and the caller's CANCEL.
-import { randomBytes } from 'node:crypto';
 import type { SipResponse } from '../sip/message.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import { UacInvite } from '../sip/dialog/uac-invite.ts';
@@ -14,6 +13,7 @@ import { buildBLegInvite } from './b-leg.ts';
 import type { ALeg } from './a-leg.ts';
 import type { Leg, LegSignals } from './leg-signals.ts';
 import type { SessionRecords } from './calls/session-records.ts';
+import { randomHex } from './random-hex.ts';
 
 /** What the setup needs from its session. */
 export interface SetupContext {
@@ -43,7 +43,7 @@ export interface SetupContext {
 
 export class CallSetup {
   readonly #c: SetupContext;
-  readonly #bFromTag = randomBytes(6).toString('hex');
+  readonly #bFromTag = randomHex(6);
   #uac: UacInvite | undefined;
   #cancelled = false;
   #answered = false;

@@ -1,7 +1,6 @@
 // The application server's composition root (jambonz's feature-server shape): one SIP stack on the internal
 // listener (default 127.0.0.1:6060 UDP, reachable only from edges), the directory, the media engine and the call
 // recorder, wired to one CallSession per call. Requests are accepted only from configured edge addresses.
-import { randomBytes } from 'node:crypto';
 import { createSipStack, type ListenSpec, type SipStack } from '../sip/stack.ts';
 import { createResponse, type SipRequest, type SipUri } from '../sip/message.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
@@ -19,6 +18,7 @@ import { readCallerContext, type CallerContext } from './headers.ts';
 import { dialledNumber, resolveCaller, routeInternal, type DirectoryView, type Party } from './routing.ts';
 import type { SessionHost } from './session-host.ts';
 import { DEFAULT_SESSION_TIMERS, negotiateUas, type SessionTimerPolicy } from './session-timer.ts';
+import { randomHex } from './random-hex.ts';
 
 export interface EdgeAddress {
   host: string;
@@ -169,7 +169,7 @@ export class AppServer implements SessionHost {
   #onRequest(req: SipRequest, tx: ServerTransaction): void {
     if (!this.#trusted(tx.source)) {
       // Only edges talk to the app (calls contract): anything else is refused without a hint.
-      tx.respond(createResponse(req, 403, 'Forbidden', { toTag: randomBytes(4).toString('hex') }));
+      tx.respond(createResponse(req, 403, 'Forbidden', { toTag: randomHex(4) }));
       return;
     }
     const m = this.dialogs.matchRequest(req);
@@ -194,16 +194,16 @@ export class AppServer implements SessionHost {
       case 'INVITE':
         return this.#newCall(req, tx);
       case 'OPTIONS':
-        tx.respond(createResponse(req, 200, 'OK', { toTag: randomBytes(4).toString('hex'), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, UPDATE, OPTIONS']] }));
+        tx.respond(createResponse(req, 200, 'OK', { toTag: randomHex(4), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, UPDATE, OPTIONS']] }));
         return;
       default:
-        tx.respond(createResponse(req, 405, 'Method Not Allowed', { toTag: randomBytes(4).toString('hex'), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, UPDATE, OPTIONS']] }));
+        tx.respond(createResponse(req, 405, 'Method Not Allowed', { toTag: randomHex(4), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, UPDATE, OPTIONS']] }));
     }
   }
 
   #newCall(req: SipRequest, tx: ServerTransaction): void {
     const refuse = (r: Rejection, ctx?: CallerContext, caller?: Party) => {
-      tx.respond(createResponse(req, r.status, r.reason, { toTag: randomBytes(6).toString('hex') }));
+      tx.respond(createResponse(req, r.status, r.reason, { toTag: randomHex(6) }));
       this.#log(`call ${req.callId}: rejected ${r.status} ${r.reason} (${r.code})`);
       if (ctx && caller) this.#recordRejected(req, ctx, caller, r);
     };
@@ -213,13 +213,13 @@ export class AppServer implements SessionHost {
     const required = req.headers.getAll('require').flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
     const unsupported = required.filter((v) => v.toLowerCase() !== 'timer');
     if (unsupported.length > 0) {
-      tx.respond(createResponse(req, 420, 'Bad Extension', { toTag: randomBytes(6).toString('hex'), headers: [['Unsupported', unsupported.join(', ')]] }));
+      tx.respond(createResponse(req, 420, 'Bad Extension', { toTag: randomHex(6), headers: [['Unsupported', unsupported.join(', ')]] }));
       return;
     }
     // RFC 4028 §9: a Session-Expires below our Min-SE → 422 with our Min-SE (the caller retries with it).
     const st = negotiateUas(req.headers, this.sessionTimers);
     if (!st.ok) {
-      tx.respond(createResponse(req, st.status, st.reason, { toTag: randomBytes(6).toString('hex'), headers: [['Min-SE', String(st.minSeS)]] }));
+      tx.respond(createResponse(req, st.status, st.reason, { toTag: randomHex(6), headers: [['Min-SE', String(st.minSeS)]] }));
       return;
     }
     const ctx = readCallerContext(req.headers);

@@ -61,7 +61,7 @@ export function isNatedUdp(contact: string, flow: Flow): boolean {
     return false;
   }
   if (host !== flow.host || port !== flow.port) return true;
-  return isPrivateAddress(host) && host !== flow.host;
+  return host !== flow.host && isPrivateAddress(host);
 }
 
 const keyOf = (b: Binding): string => `${b.aor}\n${b.key}`;

@@ -10,7 +10,6 @@
 // the phone through the edge its flow terminates on); the owner record-routes and relays it over the flow.
 // Responses return along the Via path. In-dialog requests that name another edge in their Route set are passed
 // to it over the internal network.
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../sip/clock.ts';
 import { createResponse, parseUri, type SipRequest, type SipResponse } from '../../sip/message.ts';
 import type { SipStack } from '../../sip/stack.ts';
@@ -26,6 +25,7 @@ import type { EdgeGuards } from './guards.ts';
 import { addCallerHeaders, keepAllowedFromApp, readTargetHeaders, stripAllInternal } from './internal-headers.ts';
 import { aorOf, type LocationService } from './location.ts';
 import { ProxyTransaction } from './proxy-tx.ts';
+import { randomTag } from './random-tag.ts';
 import type { Registrar } from './registrar.ts';
 import { nextHopUri, recordRouteUri, uriTarget, type OwnAddresses } from './routing.ts';
 
@@ -53,7 +53,7 @@ const TO_APP = new Set(['INVITE', 'MESSAGE']);
 
 function reply(tx: ServerTransaction, status: number, reason: string, headers: Array<[string, string]> = []): void {
   if (tx.state !== 'trying' && tx.state !== 'proceeding') return;
-  const tag = status > 100 && !tx.request.to.params.has('tag') ? randomBytes(6).toString('hex') : undefined;
+  const tag = status > 100 && !tx.request.to.params.has('tag') ? randomTag() : undefined;
   tx.respond(createResponse(tx.request, status, reason, { headers, ...(tag ? { toTag: tag } : {}) }));
 }
 

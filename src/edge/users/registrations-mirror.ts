@@ -1,17 +1,23 @@
 // Mirrors the location service into the `registrations` table (the read-only API resource and the user portal's
 // "registration state"). Never on the SIP hot path: changes mark an AoR dirty and one writer flushes the dirty
-// AoRs after a short delay, so a burst of re-registrations costs one write per AoR. Losing a flush only delays
-// what the portal shows; the location service stays the truth for routing.
+// AoRs after a short delay, in one transaction of a few multi-row statements: a burst of re-registrations costs
+// one row per AoR, not a query per REGISTER. Losing a flush only delays what the portal shows; the location service
+// stays the truth for routing.
 //
 // Cluster (shared location in Redis): every edge hears every change, but only the edge that applied a change
 // (origin 'local') writes it, so each change is written once. It writes the AoR's state as Redis has it at write
 // time (a later change by another edge is never overwritten by an older one), replaces the AoR's rows whatever
 // node wrote them, and sets `node` to the edge that owns each binding's flow. A restarting edge keeps the rows:
 // its bindings survive in Redis.
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../../store/schema/index.ts';
 import { formatReceived } from './flow.ts';
 import type { Binding, LocationService } from './location.ts';
+
+/** AoRs per DELETE and rows per INSERT: 13 parameters a row stays far below PostgreSQL's 65 535 per statement. */
+const CHUNK = 1000;
+
+type RegistrationRow = Insertable<Database['registrations']>;
 
 export interface MirrorOptions {
   /** this edge node's name (the `node` column) */
@@ -68,40 +74,75 @@ export class RegistrationsMirror {
     this.#timer.unref();
   }
 
+  // One transaction per flush, whatever the number of dirty AoRs: one DELETE of their rows and one multi-row upsert
+  // per chunk. A query costs about as much as a REGISTER's whole signalling on an embedded store (PGlite runs on
+  // this thread), so a write per AoR would double the CPU of each refresh.
   async #write(): Promise<void> {
+    if (this.#dirty.size === 0) return;
     const batch = [...this.#dirty];
     this.#dirty.clear();
     const shared = this.#location.shared;
-    for (const [aor, changed] of batch) {
-      try {
-        const bindings = shared ? await this.#location.lookup(aor) : changed;
-        await this.#db.transaction().execute(async (trx) => {
-          let del = trx.deleteFrom('registrations').where('aor', '=', aor);
+    try {
+      const current = shared ? await this.#lookupAll(batch.map(([aor]) => aor)) : batch;
+      const rows = current.flatMap(([aor, bindings]) => this.#rows(aor, bindings));
+      await this.#db.transaction().execute(async (trx) => {
+        for (let i = 0; i < current.length; i += CHUNK) {
+          const aors = current.slice(i, i + CHUNK).map(([aor]) => aor);
+          let del = trx.deleteFrom('registrations').where('aor', 'in', aors);
           if (!shared) del = del.where('node', '=', this.#o.node);
           await del.execute();
-          for (const b of bindings) {
-            const row = {
-              clientId: b.owner.clientId,
-              terminalId: b.owner.terminalId,
-              userId: b.owner.userId,
-              aor,
-              contact: b.contact,
-              expiresAt: new Date(b.expiresAt),
-              userAgent: b.userAgent ?? null,
-              received: formatReceived(b.flow),
-              callId: b.callId,
-              cseq: b.cseq,
-              instanceId: b.instanceId ?? null,
-              node: b.edge?.id ?? this.#o.node,
-              registeredAt: new Date(b.registeredAt),
-            };
-            const { aor: _a, contact: _c, ...update } = row;
-            await trx.insertInto('registrations').values(row).onConflict((oc) => oc.columns(['aor', 'contact']).doUpdateSet(update)).execute();
-          }
-        });
-      } catch (e) {
-        this.#o.onError?.(e);
+        }
+        for (let i = 0; i < rows.length; i += CHUNK) {
+          await trx.insertInto('registrations').values(rows.slice(i, i + CHUNK)).onConflict((oc) => oc.columns(['aor', 'contact']).doUpdateSet((eb) => ({
+            clientId: eb.ref('excluded.clientId'),
+            terminalId: eb.ref('excluded.terminalId'),
+            userId: eb.ref('excluded.userId'),
+            expiresAt: eb.ref('excluded.expiresAt'),
+            userAgent: eb.ref('excluded.userAgent'),
+            received: eb.ref('excluded.received'),
+            callId: eb.ref('excluded.callId'),
+            cseq: eb.ref('excluded.cseq'),
+            instanceId: eb.ref('excluded.instanceId'),
+            node: eb.ref('excluded.node'),
+            registeredAt: eb.ref('excluded.registeredAt'),
+          }))).execute();
+        }
+      });
+    } catch (e) {
+      // keep what was not written for the next flush, unless a newer change of the AoR is already waiting
+      for (const [aor, bindings] of batch) if (!this.#dirty.has(aor)) this.#dirty.set(aor, bindings);
+      this.#o.onError?.(e);
+      if (!this.#closed && !this.#timer) {
+        this.#timer = setTimeout(() => void this.flush(), this.#o.delayMs ?? 1000);
+        this.#timer.unref();
       }
     }
+  }
+
+  async #lookupAll(aors: string[]): Promise<Array<[string, readonly Binding[]]>> {
+    return Promise.all(aors.map(async (aor): Promise<[string, readonly Binding[]]> => [aor, await this.#location.lookup(aor)]));
+  }
+
+  /** The AoR's rows; one per contact (the table's key), the last binding wins when two share a contact. */
+  #rows(aor: string, bindings: readonly Binding[]): RegistrationRow[] {
+    const byContact = new Map<string, RegistrationRow>();
+    for (const b of bindings) {
+      byContact.set(b.contact, {
+        clientId: b.owner.clientId,
+        terminalId: b.owner.terminalId,
+        userId: b.owner.userId,
+        aor,
+        contact: b.contact,
+        expiresAt: new Date(b.expiresAt),
+        userAgent: b.userAgent ?? null,
+        received: formatReceived(b.flow),
+        callId: b.callId,
+        cseq: b.cseq,
+        instanceId: b.instanceId ?? null,
+        node: b.edge?.id ?? this.#o.node,
+        registeredAt: new Date(b.registeredAt),
+      });
+    }
+    return [...byContact.values()];
   }
 }

@@ -1,0 +1,69 @@
+// Memory phases of bench/edge/run.ts: per registration (the first REGISTER of N users creates N bindings) and per
+// active call (calls held together). Both wait out the transaction state the load leaves behind before reading:
+// Switchyard keeps a non-INVITE server transaction 64*T1 = 32 s after its final response (RFC 3261 §17.2.2
+// Timer J) and an answered INVITE transaction 32 s in Accepted (RFC 6026 §7.1 Timer L, §7.2 Timer M); Kamailio
+// keeps finished transactions for wt_timer (5 s). Readings taken earlier would count those as per-binding or
+// per-call memory. The calls of both systems are held in the same window, so the waits are paid once.
+import type { BenchUsers } from './systems.ts';
+import { callStep, fmtRow, regStep, warmRegister, type Mem, type Side } from './steps.ts';
+import { sleep } from './measure.ts';
+
+/** Timer J / L / M (64 × T1 = 32 s) plus margin. */
+export const SETTLE_MS = 34_000;
+
+async function reading(side: Side): Promise<Mem> {
+  return { state: await side.sys.memory(), resident: side.sys.resident() };
+}
+
+const perUnit = (a: Mem, b: Mem, n: number): Mem => ({ state: (b.state - a.state) / Math.max(1, n), resident: (b.resident - a.resident) / Math.max(1, n) });
+
+/** First REGISTER of every user at `rate` on each side in turn; memory before, and after the transactions are gone. */
+export async function registrationMemory(bin: string, sides: Side[], users: BenchUsers, n: number, rate: number, read = true): Promise<void> {
+  // one REGISTER first (the caller, not one of the N): code compiled on first use is not counted per binding
+  for (const side of sides) await warmRegister(bin, side, users.caller);
+  await sleep(1000);
+  const before = new Map<Side, Mem>();
+  for (const side of sides) before.set(side, await reading(side));
+  const ok = new Map<Side, number>();
+  for (const side of sides) {
+    const s = await regStep(bin, side, rate, n);
+    console.log(`${fmtRow(s)}  (first pass)`);
+    ok.set(side, s.ok);
+  }
+  if (!read) return;
+  await sleep(SETTLE_MS);
+  for (const side of sides) side.memPerReg = perUnit(before.get(side)!, await reading(side), ok.get(side)!);
+}
+
+/**
+ * `calls` calls at `rate` on every side at once, each held until both readings are taken: early (all up, 5 s after
+ * the last INVITE: transactions still held) and steady (after SETTLE_MS: what an established call keeps). The hold
+ * stays under the builtin media engine's 60 s inactivity timeout (SIPp sends no RTP).
+ */
+export async function callMemory(bin: string, sides: Side[], users: BenchUsers, rate: number, calls: number): Promise<void> {
+  await sleep(SETTLE_MS); // the call ramp's transactions go first
+  const before = new Map<Side, Mem>();
+  for (const side of sides) before.set(side, await reading(side));
+  const rampMs = (calls / rate) * 1000;
+  // the first call must outlive the steady reading (taken ~rampMs + SETTLE_MS + 3 s after it started)
+  const holdMs = Math.round(rampMs + SETTLE_MS + 8000);
+  if (holdMs > 55_000) console.log(`warning: calls held ${Math.round(holdMs / 1000)} s, near the media engine's 60 s inactivity timeout; lower --hold-calls or raise --hold-rate`);
+  const early = new Map<Side, Mem>();
+  const steady = new Map<Side, Mem>();
+  const sampler = (async () => {
+    await sleep(rampMs + 5000);
+    for (const side of sides) early.set(side, await reading(side));
+    await sleep(SETTLE_MS - 3000);
+    for (const side of sides) steady.set(side, await reading(side));
+  })();
+  const steps = await Promise.all(sides.map((side) => callStep(bin, side, users, rate, calls, holdMs)));
+  await sampler;
+  sides.forEach((side, i) => {
+    const s = steps[i]!;
+    console.log(`${fmtRow(s)}  (held ${Math.round(holdMs / 1000)} s)`);
+    side.held = s.ok;
+    const b = before.get(side)!;
+    if (early.has(side)) side.memPerCallEarly = perUnit(b, early.get(side)!, s.ok);
+    if (steady.has(side)) side.memPerCall = perUnit(b, steady.get(side)!, s.ok);
+  });
+}

@@ -1,0 +1,15 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomHex } from './random-hex.ts';
+
+describe('randomHex', () => {
+  it('gives hex of the asked length, no repeats across pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const h = randomHex(i % 2 === 0 ? 6 : 10);
+      assert.match(h, i % 2 === 0 ? /^[0-9a-f]{12}$/ : /^[0-9a-f]{20}$/);
+      seen.add(h);
+    }
+    assert.equal(seen.size, 3000);
+  });
+});
