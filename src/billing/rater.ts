@@ -5,7 +5,9 @@
 // have no balance). An unrateable call keeps a visible reason (`rating_error`) and never fails the batch.
 //
 // Rerating (brand level): calls not in an invoice get price and cost emptied and are rated again by the next
-// pass with the profiles active at their start time. Each call remembers what it took from each balance
+// pass with the profiles active at their start time (§2.17: "rated with rating plans active at the call's Start
+// time"). Decision: the start time picks the rating profile, hence the plan; the plan's rates are priced with
+// their current values, as IvozProvider does — rate rows are edited in place and carry no history. Each call remembers what it took from each balance
 // (`client_debited`, `carrier_debited`), so a rerate moves the balance by the difference only.
 //
 // One transaction per batch: the call updates (one `UPDATE … FROM unnest(…)` statement) and one movement per

@@ -92,6 +92,22 @@ export async function applyImport(
     select count(*)::int4 as n from ins`.execute(trx);
   const destinationsCreated = created.rows[0]?.n ?? 0;
   lap('apply:destinations');
+  // First import into an empty destination rate (the common case): a plain INSERT. It skips the speculative
+  // insertion of ON CONFLICT and the RETURNING of every row; the row lock taken above keeps the rate empty.
+  if (Number(before.n) === 0) {
+    const ins = await sql`
+      insert into rates (destination_rate_id, destination_id, connection_charge, interval_start, per_minute_rate, charge_period)
+      select ${destinationRateId}, d.id, s.cc, s.istart, s.pmr, s.cp
+      from ${sql.raw(STAGE)} s join destinations d on d.brand_id = ${dr.brandId} and d.prefix = s.prefix
+      order by s.ord`.execute(trx);
+    lap('apply:rates');
+    const added = Number(ins.numAffectedRows ?? 0);
+    if (added !== rows.length) throw new Error(`rate import inserted ${added} of ${rows.length} rates`);
+    await sql`drop table ${sql.raw(STAGE)}`.execute(trx);
+    await bumpBillingVersion(trx, dr.brandId);
+    lap('apply:version');
+    return { ok: true, brandId: dr.brandId, result: { added, updated: 0, unchanged: 0, kept: 0, destinationsCreated } };
+  }
   // xmax = 0 tells an inserted row from an updated one; unchanged rows are filtered by the WHERE and not returned.
   const upserted = await sql<{ inserted: number; updated: number }>`
     with up as (
