@@ -321,6 +321,11 @@ export class SipResponse extends SipMessageBase {
   reason: string;
   #origStatus = 0;
   #origReason: string | undefined;
+  /**
+   * Set by a server transaction that sent this response and then let go of it: a transport error reported
+   * later for this object still finds its transaction (a WeakRef per transaction cost the GC more). @internal
+   */
+  releaseId = 0;
 
   constructor(status: number, reason: string, headers: SipHeaders, body: Buffer) {
     super(headers, body);

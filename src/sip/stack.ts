@@ -216,8 +216,13 @@ export class SipStack {
     const from = this.#messageSource(source);
     try {
       if (msg.isRequest) {
-        // stamp the raw text; only a changed Via is rewritten (which drops the parser's cached Via list)
-        const field = msg.headers.get('via');
+        // stamp the raw text; only a changed Via is rewritten (which drops the parser's cached Via list).
+        // The top Via the parser built tells whether there is anything to stamp: not when it names the
+        // source address and has neither rport nor received (stampVia would return it unchanged).
+        const parsedTop = msg.topVia;
+        const field = parsedTop.host === source.host && !parsedTop.params.has('rport') && !parsedTop.params.has('received')
+          ? undefined
+          : msg.headers.get('via');
         if (field !== undefined) {
           const comma = topLevelComma(field);
           const top = (comma === -1 ? field : field.slice(0, comma)).trim();
@@ -314,14 +319,20 @@ export class SipStack {
     return best;
   }
 
+  /**
+   * A send that failed before reaching a transport: counted, and reported to the transaction asynchronously.
+   * (A method, not a closure in #send: tsx compiles with esbuild's keepNames, which gives every named
+   * closure a defineProperty call and a property array when it is created, i.e. per message here.)
+   */
+  #sendFailed(msg: SipMessage, message: string): undefined {
+    this.metrics.count('sendErrors');
+    queueMicrotask(() => this.tx.reportTransportError(msg, message));
+    return undefined;
+  }
+
   /** Serialises and sends; returns the bytes handed to the transport (undefined when it failed early). */
   #send(msg: SipMessage, target: SendTarget): Buffer | undefined {
-    const fail = (message: string): undefined => {
-      this.metrics.count('sendErrors');
-      queueMicrotask(() => this.tx.reportTransportError(msg, message));
-      return undefined;
-    };
-    if (this.#closed) return fail('stack closed');
+    if (this.#closed) return this.#sendFailed(msg, 'stack closed');
     let host = target.host;
     let port = target.port;
     let connectionId = target.connectionId;
@@ -346,15 +357,19 @@ export class SipStack {
       }
     }
     const l = this.#listenerFor(protocol, host);
-    if (!l) return fail(`no ${protocol} listener for ${host}`);
+    if (!l) return this.#sendFailed(msg, `no ${protocol} listener for ${host}`);
     let data: Buffer;
     try {
       data = msg.toBuffer();
     } catch (e) {
-      return fail(`cannot serialise: ${(e as Error).message}`);
+      return this.#sendFailed(msg, `cannot serialise: ${(e as Error).message}`);
     }
     this.metrics.count('sent');
-    l.transport.send(data, { host, port, ...(connectionId !== undefined ? { connectionId } : {}) }, (err) =>
+    // the caller's target as is when nothing above changed it (the usual case: no object per send)
+    const to = host === target.host && port === target.port && connectionId === target.connectionId
+      ? target
+      : { host, port, ...(connectionId !== undefined ? { connectionId } : {}) };
+    l.transport.send(data, to, (err) =>
       this.tx.reportTransportError(msg, `${err.code}: ${err.message}`),
     );
     return data;

@@ -8,7 +8,7 @@ import { realClock, type Clock } from '../../../src/sip/clock.ts';
 import { createResponse, type SipRequest, type SipResponse } from '../../../src/sip/message.ts';
 import { createSipStack, type SipStack } from '../../../src/sip/stack.ts';
 import { newBranch } from '../../../src/sip/transaction/branch.ts';
-import type { SendTarget, ServerTransaction } from '../../../src/sip/transaction/types.ts';
+import type { ClientTxHandlers, SendTarget, ServerTransaction } from '../../../src/sip/transaction/types.ts';
 import { formatOwnVia } from '../../../src/sip/transaction/via.ts';
 import { responseRoute } from '../../../src/sip/transport/response-route.ts';
 
@@ -92,6 +92,25 @@ export async function startProxy(o: ProxyOptions): Promise<SipStack> {
     serverTx.respond(res);
   };
 
+  /**
+   * The client transaction's handlers for one forwarded request: one object with prototype methods, not an
+   * object literal of three closures (tsx compiles with esbuild's keepNames, which gives every closure made
+   * in an object literal a defineProperty call and a property array — per forwarded request here).
+   */
+  class Relay implements ClientTxHandlers {
+    constructor(private readonly serverTx: ServerTransaction) {}
+    onResponse(res: SipResponse): void {
+      if (res.status === 100) return; // hop-by-hop (§16.7 step 3)
+      relayResponse(res, this.serverTx);
+    }
+    onTimeout(): void {
+      localReply(this.serverTx, 408, 'Request Timeout');
+    }
+    onTransportError(): void {
+      localReply(this.serverTx, 503, 'Service Unavailable');
+    }
+  }
+
   stack.onRequest((req, serverTx) => {
     const mf = req.maxForwards;
     if (mf !== undefined && mf <= 0) return serverTx.respond(createResponse(req, 483, 'Too Many Hops'));
@@ -110,14 +129,7 @@ export async function startProxy(o: ProxyOptions): Promise<SipStack> {
       target = nextHop(req);
     }
     prepareForward(req);
-    const clientTx = stack.sendRequest(req, target, {
-      onResponse: (res) => {
-        if (res.status === 100) return; // hop-by-hop (§16.7 step 3)
-        relayResponse(res, serverTx);
-      },
-      onTimeout: () => localReply(serverTx, 408, 'Request Timeout'),
-      onTransportError: () => localReply(serverTx, 503, 'Service Unavailable'),
-    });
+    const clientTx = stack.sendRequest(req, target, new Relay(serverTx));
     if (req.method === 'INVITE') serverTx.onCancel(() => clientTx.cancel());
   });
 

@@ -3,9 +3,10 @@
 // one-way move to Terminated. Each subclass keeps its own state machine.
 import { createResponse, parseMessage, type SipRequest, type SipResponse } from '../message.ts';
 import { lastSent, TxTimers, trySend, type TxContext } from './context.ts';
+import type { Expirable, ExpiryQueue } from './expiry.ts';
 import type { ClientTransaction, ClientTxHandlers, ClientTxState, SendTarget } from './types.ts';
 
-export abstract class ClientTransactionBase implements ClientTransaction {
+export abstract class ClientTransactionBase implements ClientTransaction, Expirable {
   readonly kind = 'client' as const;
   readonly id: string;
   readonly method: string;
@@ -70,11 +71,33 @@ export abstract class ClientTransactionBase implements ClientTransaction {
   abstract receiveResponse(res: SipResponse): void;
   abstract cancel(extraHeaders?: Array<[string, string]>): void;
 
+  /** The queue this transaction waits in for Timer D, K or M, if any. */
+  #waiting: ExpiryQueue | undefined = undefined;
+
+  /** Terminate after `ms` (Timers D, K, M: nothing else happens at their end). */
+  protected expireAfter(ms: number): void {
+    const q = this.ctx.expiry(ms);
+    this.#waiting = q;
+    q.add(this);
+  }
+
+  /** @internal the ExpiryQueue's call */
+  expire(): boolean {
+    if (this.#waiting === undefined) return false;
+    this.#waiting = undefined;
+    this.terminate();
+    return true;
+  }
+
   /** Stop everything and move to Terminated, once (RFC 3261 §17.1.1.2, §17.1.2.2). */
   terminate(): void {
     if (this.current === 'terminated') return;
     this.current = 'terminated';
     this.timers.stopAll();
+    if (this.#waiting !== undefined) {
+      this.#waiting.forget();
+      this.#waiting = undefined;
+    }
     this.ctx.removed(this);
     this.h.onTerminated?.(this);
   }

@@ -79,7 +79,7 @@ export class ClientInviteTransaction extends ClientTransactionBase {
     if (res.status < 300) {
       // RFC 6026 §7.2: 2xx → Accepted; the TU sends the ACK (a new transaction) and sees every 2xx.
       this.current = 'accepted';
-      this.timers.start('M', sixtyFourT1(this.ctx.timers), () => this.terminate());
+      this.expireAfter(sixtyFourT1(this.ctx.timers)); // Timer M
       this.h.onResponse?.(res, this);
       this.release();
       return;
@@ -91,8 +91,7 @@ export class ClientInviteTransaction extends ClientTransactionBase {
     this.h.onResponse?.(res, this);
     if (this.current !== 'completed') return;
     this.release();
-    const d = this.reliable ? 0 : this.ctx.timers.D;
-    this.timers.start('D', d, () => this.terminate());
+    this.expireAfter(this.reliable ? 0 : this.ctx.timers.D); // Timer D
   }
 
   #stateCompleted(res: SipResponse): void {

@@ -52,7 +52,7 @@ export class ClientNonInviteTransaction extends ClientTransactionBase {
     if (this.current !== 'completed') return;
     this.release();
     // Timer K: T4 for unreliable transports (absorb retransmissions), 0 for reliable ones.
-    this.timers.start('K', this.reliable ? 0 : this.ctx.timers.T4, () => this.terminate());
+    this.expireAfter(this.reliable ? 0 : this.ctx.timers.T4);
   }
 
   // --- timers ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // What every transaction needs from the layer that owns it.
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { SipMessage, SipRequest } from '../message.ts';
+import type { ExpiryQueue } from './expiry.ts';
 import type { TimerConfig } from './timers.ts';
 import type { ClientTransaction, SendTarget, TransportSink, ClientTxHandlers, MessageSource } from './types.ts';
 
@@ -14,17 +15,22 @@ export interface TxContext {
   deliverAck(ack: SipRequest, source: MessageSource): void;
   /** Starts a non-INVITE client transaction (used for CANCEL). */
   sendRequest(req: SipRequest, target: SendTarget, h: ClientTxHandlers): ClientTransaction;
+  /** The shared queue for wait timers of this length that only terminate (D, I, J, K, L, M). */
+  expiry(ms: number): ExpiryQueue;
 }
 
 /**
  * Named timers of one transaction; all cleared on termination so nothing outlives it. A transaction runs at
  * most three at once, so two small arrays do (a Map per transaction was a measurable share of a proxy's
- * allocations).
+ * allocations). The arrays exist only while a timer is set: most transactions stop their timers within
+ * milliseconds and then wait in an ExpiryQueue, so nothing of this stays behind for the garbage collector.
+ * A timer that fired stays listed until stopped or replaced (clearing a fired timer is harmless), which
+ * spares a wrapper closure per timer.
  */
 export class TxTimers {
   readonly #clock: Clock;
-  readonly #names: string[] = [];
-  readonly #handles: TimerHandle[] = [];
+  #names: string[] | undefined = undefined;
+  #handles: TimerHandle[] | undefined = undefined;
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -32,33 +38,32 @@ export class TxTimers {
 
   start(name: string, ms: number, fn: () => void): void {
     this.stop(name);
-    const h = this.#clock.setTimeout(() => {
-      this.#remove(h);
-      fn();
-    }, ms);
-    this.#names.push(name);
-    this.#handles.push(h);
+    const h = this.#clock.setTimeout(fn, ms);
+    (this.#names ??= []).push(name);
+    (this.#handles ??= []).push(h);
   }
 
   stop(name: string): void {
-    const i = this.#names.indexOf(name);
+    const names = this.#names;
+    const i = names === undefined ? -1 : names.indexOf(name);
     if (i < 0) return;
-    this.#clock.clearTimeout(this.#handles[i] as TimerHandle);
-    this.#names.splice(i, 1);
-    this.#handles.splice(i, 1);
+    const handles = this.#handles as TimerHandle[];
+    this.#clock.clearTimeout(handles[i] as TimerHandle);
+    if (handles.length === 1) {
+      this.#names = undefined;
+      this.#handles = undefined;
+      return;
+    }
+    (names as string[]).splice(i, 1);
+    handles.splice(i, 1);
   }
 
   stopAll(): void {
-    for (const h of this.#handles) this.#clock.clearTimeout(h);
-    this.#names.length = 0;
-    this.#handles.length = 0;
-  }
-
-  #remove(h: TimerHandle): void {
-    const i = this.#handles.indexOf(h);
-    if (i < 0) return;
-    this.#names.splice(i, 1);
-    this.#handles.splice(i, 1);
+    const handles = this.#handles;
+    if (handles === undefined) return;
+    for (const h of handles) this.#clock.clearTimeout(h);
+    this.#names = undefined;
+    this.#handles = undefined;
   }
 }
 

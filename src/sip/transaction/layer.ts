@@ -7,6 +7,7 @@ import { newBranch } from './branch.ts';
 import { ClientInviteTransaction } from './client-invite.ts';
 import { ClientNonInviteTransaction } from './client-non-invite.ts';
 import type { TxContext } from './context.ts';
+import { ExpiryQueue } from './expiry.ts';
 import { clientKey, clientKeyOfResponse, serverKey, toTag } from './key.ts';
 import { ServerInviteTransaction } from './server-invite.ts';
 import { ServerNonInviteTransaction } from './server-non-invite.ts';
@@ -69,6 +70,8 @@ export class TransactionLayer {
   readonly #unmatchedCancel: 'reply481' | 'deliver';
   readonly #client = new Map<string, AnyClientTx>();
   readonly #server = new Map<string, AnyServerTx>();
+  /** wait timers that only terminate, by length (Timers D, I, J, K, L, M) */
+  readonly #expiry = new Map<number, ExpiryQueue>();
   #onRequest: RequestHandler | undefined;
   #onAck: AckHandler | undefined;
   #onStray: StrayResponseHandler | undefined;
@@ -95,6 +98,11 @@ export class TransactionLayer {
       },
       deliverAck: (ack, source) => this.#onAck?.(ack, source),
       sendRequest: (req, target, h) => this.sendRequest(req, target, h),
+      expiry: (ms) => {
+        let q = this.#expiry.get(ms);
+        if (q === undefined) this.#expiry.set(ms, (q = new ExpiryQueue(ms, this.clock)));
+        return q;
+      },
     };
   }
 
@@ -193,6 +201,7 @@ export class TransactionLayer {
   close(): void {
     for (const tx of [...this.#client.values()]) tx.terminate();
     for (const tx of [...this.#server.values()]) tx.terminate();
+    for (const q of this.#expiry.values()) q.clear();
   }
 
   // --- receive paths --------------------------------------------------------------------------------------
@@ -217,9 +226,13 @@ export class TransactionLayer {
         ? new ServerInviteTransaction(this.#ctx, key, req, source)
         : new ServerNonInviteTransaction(this.#ctx, key, req, source);
     this.#server.set(key, tx);
-    if (tx instanceof ServerInviteTransaction) tx.start();
-    if (this.#onRequest) this.#onRequest(req, tx);
-    else tx.respond(createResponse(req, 500, 'No Request Handler'));
+    try {
+      if (this.#onRequest) this.#onRequest(req, tx);
+      else tx.respond(createResponse(req, 500, 'No Request Handler'));
+    } finally {
+      // RFC 3261 §17.2.1's 200 ms Trying timer, started only if the TU did not answer at once (most do)
+      if (tx instanceof ServerInviteTransaction) tx.start();
+    }
   }
 
   #receiveAck(ack: SipRequest, key: string, source: MessageSource): void {

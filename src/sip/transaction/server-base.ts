@@ -3,12 +3,20 @@
 // and the one-way move to Terminated. Each subclass keeps its own state machine.
 import { parseMessage, type SipRequest, type SipResponse } from '../message.ts';
 import { lastSent, TxTimers, trySend, type TxContext } from './context.ts';
+import type { Expirable, ExpiryQueue } from './expiry.ts';
 import { responseTarget } from './response-target.ts';
 import type { MessageSource, SendTarget, ServerTransaction, ServerTxState } from './types.ts';
 
 export type FailureReason = 'timeout' | 'transport';
 
-export abstract class ServerTransactionBase implements ServerTransaction {
+let releaseSeq = 0;
+/** 1, 2, … (wraps long before losing integer precision; 0 means none) */
+function nextReleaseId(): number {
+  releaseSeq = releaseSeq >= 0x3fffffff ? 1 : releaseSeq + 1;
+  return releaseSeq;
+}
+
+export abstract class ServerTransactionBase implements ServerTransaction, Expirable {
   readonly kind = 'server' as const;
   readonly id: string;
   readonly method: string;
@@ -23,14 +31,15 @@ export abstract class ServerTransactionBase implements ServerTransaction {
   #requestBytes: Buffer | undefined;
   #last: SipResponse | undefined;
   #lastBytes: Buffer | undefined;
-  /** the response object last sent, for matching asynchronous transport errors after it was released */
-  #lastSentRef: WeakRef<SipResponse> | undefined;
+  /** releaseId given to the response object last sent, for matching asynchronous transport errors after release */
+  #lastSentId: number;
   protected readonly timers: TxTimers;
   /** reliable transports run no retransmission timers and zero wait timers (RFC 3261 §17.2.1, §17.2.2) */
   protected readonly reliable: boolean;
   readonly #target: SendTarget;
-  readonly #failureCbs: Array<(r: FailureReason) => void> = [];
-  readonly #terminatedCbs: Array<() => void> = [];
+  // made on first registration: most transactions never get one
+  #failureCbs: Array<(r: FailureReason) => void> | undefined = undefined;
+  #terminatedCbs: Array<() => void> | undefined = undefined;
 
   constructor(ctx: TxContext, id: string, req: SipRequest, source: MessageSource, initial: ServerTxState) {
     this.ctx = ctx;
@@ -41,7 +50,7 @@ export abstract class ServerTransactionBase implements ServerTransaction {
     this.#requestBytes = undefined;
     this.#last = undefined;
     this.#lastBytes = undefined;
-    this.#lastSentRef = undefined;
+    this.#lastSentId = 0;
     this.source = source;
     this.current = initial;
     this.timers = new TxTimers(ctx.clock);
@@ -83,7 +92,7 @@ export abstract class ServerTransactionBase implements ServerTransaction {
 
   /** True when `res` is the response this transaction last sent (transport errors arrive asynchronously). @internal */
   sent(res: SipResponse): boolean {
-    return this.#last === res || this.#lastSentRef?.deref() === res;
+    return this.#last === res || (this.#lastSentId !== 0 && res.releaseId === this.#lastSentId);
   }
 
   /**
@@ -94,7 +103,7 @@ export abstract class ServerTransactionBase implements ServerTransaction {
     const res = this.#last;
     if (res !== undefined) {
       this.#lastBytes = sent ?? res.toBuffer();
-      this.#lastSentRef = new WeakRef(res);
+      this.#lastSentId = res.releaseId = nextReleaseId();
       this.#last = undefined;
     }
     const req = this.#request;
@@ -110,10 +119,10 @@ export abstract class ServerTransactionBase implements ServerTransaction {
   abstract onCancel(cb: (cancel: SipRequest) => void): void;
 
   onFailure(cb: (reason: FailureReason) => void): void {
-    this.#failureCbs.push(cb);
+    (this.#failureCbs ??= []).push(cb);
   }
   onTerminated(cb: () => void): void {
-    this.#terminatedCbs.push(cb);
+    (this.#terminatedCbs ??= []).push(cb);
   }
 
   /** RFC 3261 §17.2.4: a transport failure terminates the transaction and is reported to the TU. */
@@ -122,18 +131,40 @@ export abstract class ServerTransactionBase implements ServerTransaction {
     this.fail('transport');
   }
 
+  /** The queue this transaction waits in for Timer I, J or L, if any. */
+  #waiting: ExpiryQueue | undefined = undefined;
+
+  /** Terminate after `ms` (Timers I, J, L: nothing else happens at their end). */
+  protected expireAfter(ms: number): void {
+    const q = this.ctx.expiry(ms);
+    this.#waiting = q;
+    q.add(this);
+  }
+
+  /** @internal the ExpiryQueue's call */
+  expire(): boolean {
+    if (this.#waiting === undefined) return false;
+    this.#waiting = undefined;
+    this.terminate();
+    return true;
+  }
+
   /** Stop everything and move to Terminated, once. */
   terminate(): void {
     if (this.current === 'terminated') return;
     this.current = 'terminated';
     this.timers.stopAll();
+    if (this.#waiting !== undefined) {
+      this.#waiting.forget();
+      this.#waiting = undefined;
+    }
     this.ctx.removed(this);
-    for (const cb of this.#terminatedCbs) cb();
+    if (this.#terminatedCbs !== undefined) for (const cb of this.#terminatedCbs) cb();
   }
 
   protected fail(reason: FailureReason): void {
     this.terminate();
-    for (const cb of this.#failureCbs) cb(reason);
+    if (this.#failureCbs !== undefined) for (const cb of this.#failureCbs) cb(reason);
   }
 
   /** false (and the transaction terminated) when the transport failed */

@@ -15,7 +15,8 @@ export class ServerInviteTransaction extends ServerTransactionBase {
   override readonly method = 'INVITE';
   #lastProvisional: SipResponse | undefined;
   #cancelled = false;
-  readonly #cancelCbs: Array<(c: SipRequest) => void> = [];
+  /** dropped with the final response, after which a CANCEL changes nothing (§9.2): the TU's closures can go */
+  #cancelCbs: Array<(c: SipRequest) => void> | undefined = undefined;
 
   constructor(ctx: TxContext, id: string, req: SipRequest, source: MessageSource) {
     super(ctx, id, req, source, 'proceeding');
@@ -25,18 +26,19 @@ export class ServerInviteTransaction extends ServerTransactionBase {
     return this.#cancelled;
   }
 
-  /** RFC 3261 §17.2.1: 100 Trying unless the TU answers within 200 ms. */
+  /** RFC 3261 §17.2.1: 100 Trying unless the TU answers within 200 ms (the layer calls this after the TU). */
   start(): void {
+    if (this.current !== 'proceeding' || this.last !== undefined) return;
     this.timers.start('trying', this.ctx.timers.trying100, () => {
       if (this.current === 'proceeding' && !this.last) this.respond(createResponse(this.request, 100, 'Trying'));
     });
   }
 
   onCancel(cb: (cancel: SipRequest) => void): void {
-    this.#cancelCbs.push(cb);
+    if (this.current === 'proceeding') (this.#cancelCbs ??= []).push(cb);
   }
   get hasCancelHandler(): boolean {
-    return this.#cancelCbs.length > 0;
+    return this.#cancelCbs !== undefined;
   }
 
   /** Called by the layer for a matching INVITE retransmission or ACK. */
@@ -82,14 +84,15 @@ export class ServerInviteTransaction extends ServerTransactionBase {
   cancel(cancelReq: SipRequest): void {
     if (this.current !== 'proceeding') return; // final response already sent: CANCEL has no effect
     this.#cancelled = true;
-    if (this.#cancelCbs.length === 0) {
+    const cbs = this.#cancelCbs;
+    if (cbs === undefined) {
       // No TU interest: answer the INVITE 487 ourselves (RFC 3261 §9.2).
       // The To tag must match the one of earlier provisional responses, if any (RFC 3261 §8.2.6.2).
       const tag = this.#lastProvisional?.to.params.get('tag') ?? randomBytes(6).toString('hex');
       this.respond(createResponse(this.request, 487, 'Request Terminated', { toTag: tag }));
       return;
     }
-    for (const cb of this.#cancelCbs) cb(cancelReq);
+    for (const cb of cbs) cb(cancelReq);
   }
 
   // --- states -------------------------------------------------------------------------------------------
@@ -107,8 +110,9 @@ export class ServerInviteTransaction extends ServerTransactionBase {
       // RFC 6026 §7.1: 2xx → Accepted; Timer L = 64*T1 absorbs INVITE retransmissions and lets late ACKs reach
       // the TU. The TU (UAS core) retransmits the 2xx itself (RFC 3261 §13.3.1.4).
       this.current = 'accepted';
-      this.timers.start('L', sixtyFourT1(t), () => this.terminate());
+      this.expireAfter(sixtyFourT1(t)); // Timer L
       this.#lastProvisional = undefined;
+      this.#cancelCbs = undefined;
       this.sendFinal(res);
       return;
     }
@@ -117,6 +121,7 @@ export class ServerInviteTransaction extends ServerTransactionBase {
     if (!this.reliable) this.#scheduleG(t.T1);
     this.timers.start('H', sixtyFourT1(t), () => this.#timerH());
     this.#lastProvisional = undefined;
+    this.#cancelCbs = undefined;
     this.sendFinal(res);
   }
 
@@ -126,7 +131,7 @@ export class ServerInviteTransaction extends ServerTransactionBase {
       this.current = 'confirmed';
       this.timers.stop('G');
       this.timers.stop('H');
-      this.timers.start('I', this.reliable ? 0 : this.ctx.timers.T4, () => this.terminate());
+      this.expireAfter(this.reliable ? 0 : this.ctx.timers.T4); // Timer I
       return;
     }
     // RFC 6026 §8.7: ACKs reaching the transaction in Accepted are passed to the TU.

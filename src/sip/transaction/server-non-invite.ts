@@ -35,7 +35,7 @@ export class ServerNonInviteTransaction extends ServerTransactionBase {
     }
     // Final → Completed; Timer J = 64*T1 (unreliable) absorbs request retransmissions, 0 for reliable.
     this.current = 'completed';
-    this.timers.start('J', this.reliable ? 0 : sixtyFourT1(this.ctx.timers), () => this.terminate());
+    this.expireAfter(this.reliable ? 0 : sixtyFourT1(this.ctx.timers));
     this.sendFinal(res);
   }
 }

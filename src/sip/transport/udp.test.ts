@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveLimits } from './limits.ts';
 import { Recorder, sipRequest, waitFor } from './test-support.ts';
-import { UdpTransport } from './udp.ts';
+import { looksLikeIp, UdpTransport } from './udp.ts';
 
 for (const host of ['127.0.0.1', '::1']) {
   test(`UDP on ${host}: datagrams both ways with the source address`, async (t) => {
@@ -44,4 +44,54 @@ test('UDP send error is reported to the per-message callback, never thrown', asy
   await waitFor(() => code !== '', 'error callback');
   assert.equal(code, 'SIP_ERR_TRANSPORT_CLOSED');
   t.diagnostic(`errors: ${r.errors.length}`);
+});
+
+test('UDP: a host that took a datagram is verified; later sends to it still arrive (no callback path)', async (t) => {
+  const limits = resolveLimits();
+  const ra = new Recorder();
+  const rb = new Recorder();
+  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits }, ra);
+  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits }, rb);
+  t.after(() => Promise.all([a.close(), b.close()]));
+  await a.listen();
+  await b.listen();
+  assert.equal(a.isVerified('127.0.0.1'), false);
+  a.send(Buffer.from(sipRequest('OPTIONS', 1)), { host: '127.0.0.1', port: b.address.port });
+  await waitFor(() => a.isVerified('127.0.0.1'), 'first send completed');
+  for (let i = 2; i <= 5; i++) a.send(Buffer.from(sipRequest('OPTIONS', i)), { host: '127.0.0.1', port: b.address.port });
+  await waitFor(() => rb.messages.length === 5, 'all datagrams at b');
+  assert.equal(ra.errors.length, 0);
+});
+
+test('UDP: a datagram the kernel refuses is reported each time to an unverified host', async (t) => {
+  const r = new Recorder();
+  const a = new UdpTransport({ host: '0.0.0.0', port: 0, limits: resolveLimits() }, r);
+  t.after(() => a.close());
+  await a.listen();
+  // broadcast without SO_BROADCAST: EACCES from sendmsg, synchronously
+  const codes: string[] = [];
+  for (let i = 0; i < 2; i++) a.send(Buffer.from('x'), { host: '255.255.255.255', port: 5060 }, (e) => codes.push(e.code));
+  await waitFor(() => codes.length === 2, 'both errors');
+  assert.deepEqual(codes, ['SIP_ERR_TRANSPORT_SEND', 'SIP_ERR_TRANSPORT_SEND']);
+  assert.equal(r.errors.length, 2);
+  assert.equal(a.isVerified('255.255.255.255'), false);
+});
+
+test('UDP: IP literals skip the resolver, names do not', () => {
+  assert.equal(looksLikeIp('192.0.2.1', 4), true);
+  assert.equal(looksLikeIp('example.com', 4), false);
+  assert.equal(looksLikeIp('', 4), false);
+  assert.equal(looksLikeIp('2001:db8::1', 6), true);
+  assert.equal(looksLikeIp('example.com', 6), false);
+});
+
+test('UDP: a host name is resolved for sending', async (t) => {
+  const rb = new Recorder();
+  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits: resolveLimits() }, new Recorder());
+  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits: resolveLimits() }, rb);
+  t.after(() => Promise.all([a.close(), b.close()]));
+  await a.listen();
+  await b.listen();
+  a.send(Buffer.from(sipRequest('OPTIONS', 1)), { host: 'localhost', port: b.address.port });
+  await waitFor(() => rb.messages.length === 1, 'datagram via localhost');
 });

@@ -1,6 +1,7 @@
 // UDP transport (RFC 3261 §18.1.1 / §18.2.1): one datagram is one message. Connectionless, so nothing
 // to cap but the datagram size; the OS socket buffer bounds the backlog.
 import dgram from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
 import { isIPv6 } from 'node:net';
 import type { TransportLimits } from './limits.ts';
 import type {
@@ -22,6 +23,36 @@ function isWhitespaceOnly(buf: Buffer): boolean {
   return true;
 }
 
+/** True when `host` can only be an IP literal of that family (digits and dots; or a ':' for IPv6). */
+export function looksLikeIp(host: string, family: 4 | 6): boolean {
+  if (family === 6) return host.indexOf(':') >= 0;
+  if (host.length === 0) return false;
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if ((c < 48 || c > 57) && c !== 46) return false;
+  }
+  return true;
+}
+
+/**
+ * dgram's address lookup. Node's default calls dns.lookup for every send, which for an IP literal still
+ * checks it and defers the send to a nextTick; targets here are nearly always literals (Via received,
+ * Contact, Route), so those go straight to the socket and only names take the resolver. A malformed
+ * literal fails in the send itself, with the same error callback.
+ */
+function lookupFor(family: 4 | 6): NonNullable<dgram.SocketOptions['lookup']> {
+  // dgram passes the family number as the second argument (typed as lookup options)
+  return (host, options, cb) => {
+    if (looksLikeIp(host, family)) cb(null, host, family);
+    else dnsLookup(host, options, cb);
+  };
+}
+
+/** How long a destination that took a datagram without error is trusted to take more (see send). */
+export const UDP_VERIFIED_MS = 1000;
+/** Bound on remembered destinations (forgotten all at once when reached: they are re-verified). */
+const UDP_VERIFIED_MAX = 10_000;
+
 export class UdpTransport implements Transport {
   readonly protocol = 'UDP' as const;
   readonly reliable = false;
@@ -29,6 +60,8 @@ export class UdpTransport implements Transport {
   #socket: dgram.Socket;
   #address = { host: '', port: 0 };
   #closed = false;
+  /** host → when a send to it last completed without error */
+  readonly #verified = new Map<string, number>();
 
   constructor(
     private readonly opts: { host: string; port: number; limits: TransportLimits },
@@ -38,6 +71,7 @@ export class UdpTransport implements Transport {
     this.#socket = dgram.createSocket({
       type,
       ipv6Only: type === 'udp6',
+      lookup: lookupFor(type === 'udp6' ? 6 : 4),
       ...(opts.limits.udpBufferBytes > 0
         ? { recvBufferSize: opts.limits.udpBufferBytes, sendBufferSize: opts.limits.udpBufferBytes }
         : {}),
@@ -89,18 +123,48 @@ export class UdpTransport implements Transport {
   }
 
   send(data: Buffer, target: Target, onError?: (err: TransportError) => void): void {
-    const fail = (code: TransportErrorCode, message: string) => {
-      const err: TransportError = { code, transport: 'UDP', target, message };
-      this.handler.onError(err);
-      onError?.(err);
-    };
-    if (this.#closed) return queueMicrotask(() => fail('SIP_ERR_TRANSPORT_CLOSED', 'transport closed'));
+    if (this.#closed) return this.#failLater('SIP_ERR_TRANSPORT_CLOSED', 'transport closed', target, onError);
     if (data.length > 65_507) {
-      return queueMicrotask(() => fail('SIP_ERR_TRANSPORT_TOO_BIG', `${data.length} bytes do not fit a UDP datagram`));
+      return this.#failLater('SIP_ERR_TRANSPORT_TOO_BIG', `${data.length} bytes do not fit a UDP datagram`, target, onError);
     }
-    this.#socket.send(data, target.port, target.host, (err) => {
-      if (err) fail('SIP_ERR_TRANSPORT_SEND', err.message);
+    // A completion callback costs a closure and a nextTick per datagram (a tick pass per message in a
+    // proxy), and dgram drops errors of sends without one. So only sends to a host not verified in the
+    // last UDP_VERIFIED_MS carry one: errors that the kernel returns (no route, EPERM, EACCES) are reported
+    // for the first datagram to a host and again within about a second of a route breaking; in between, a
+    // refused datagram is like one lost in the network, which RFC 3261 §17 retransmissions and timeouts cover.
+    const host = target.host;
+    const now = Date.now();
+    const at = this.#verified.get(host);
+    if (at !== undefined && now - at < UDP_VERIFIED_MS && now >= at) {
+      this.#socket.send(data, target.port, host);
+      return;
+    }
+    this.#socket.send(data, target.port, host, (err) => {
+      if (err) {
+        this.#verified.delete(host);
+        this.#fail('SIP_ERR_TRANSPORT_SEND', err.message, target, onError);
+        return;
+      }
+      if (this.#verified.size >= UDP_VERIFIED_MAX) this.#verified.clear();
+      this.#verified.set(host, Date.now());
     });
+  }
+
+  /** Whether sends to `host` currently go without a completion callback (tests). @internal */
+  isVerified(host: string): boolean {
+    const at = this.#verified.get(host);
+    return at !== undefined && Date.now() - at < UDP_VERIFIED_MS;
+  }
+
+  #fail(code: TransportErrorCode, message: string, target: Target, onError?: (err: TransportError) => void): void {
+    const err: TransportError = { code, transport: 'UDP', target, message };
+    this.handler.onError(err);
+    onError?.(err);
+  }
+
+  /** errors found before sending are reported asynchronously too (Transport.send never calls back inside) */
+  #failLater(code: TransportErrorCode, message: string, target: Target, onError?: (err: TransportError) => void): void {
+    queueMicrotask(() => this.#fail(code, message, target, onError));
   }
 
   connection(_id: string): ConnectionInfo | undefined {
