@@ -104,6 +104,38 @@ forEachBackend('user-portal login', (b) => {
     expectProblem(await loginAs('bob@a.example', 'bob-portal'), 401, 'INVALID_CREDENTIALS');
   });
 
+  it('a password change ends the open sessions of that account (user and administrator); the new password logs in', async () => {
+    const a1 = ok(await loginAs('alice@a.example', 'alice-portal'));
+    const a2 = ok(await loginAs('alice@a.example', 'alice-portal'));
+    const other = ok(await loginAs('xavier@b.example', 'xavier-portal'));
+    // the user changes its own password: both of its sessions end, the caller's included; another user's stays
+    ok(await injectAs(app, a1.token, 'PATCH', `/api/user/users/${alice}`, { password: 'alice-new-pw' }));
+    expectProblem(await injectAs(app, a1.token, 'GET', `/api/user/users/${alice}`), 401, 'TOKEN_INVALID');
+    expectProblem(await injectAs(app, a2.token, 'GET', `/api/user/users/${alice}`), 401, 'TOKEN_INVALID');
+    expectProblem(await injectAs(app, null, 'POST', '/api/user/auth/refresh', { refreshToken: a2.refreshToken }), 401, 'TOKEN_INVALID');
+    ok(await injectAs(app, other.token, 'GET', `/api/user/users/${xavier}`));
+    expectProblem(await loginAs('alice@a.example', 'alice-portal'), 401, 'INVALID_CREDENTIALS');
+    const fresh = ok(await loginAs('alice@a.example', 'alice-new-pw'));
+    // a change by the client administrator ends it as well; a rejected change (too short) ends nothing
+    expectProblem(await injectAs(app, w.clientTokenA, 'PATCH', `/api/client/users/${alice}`, { password: 'short' }), 400, 'VALIDATION_FAILED', '/password');
+    ok(await injectAs(app, fresh.token, 'GET', `/api/user/users/${alice}`));
+    ok(await injectAs(app, w.clientTokenA, 'PATCH', `/api/client/users/${alice}`, { password: 'alice-portal' }));
+    expectProblem(await injectAs(app, fresh.token, 'GET', `/api/user/users/${alice}`), 401, 'TOKEN_INVALID');
+    // other edits keep sessions
+    const kept = ok(await loginAs('alice@a.example', 'alice-portal'));
+    ok(await injectAs(app, w.clientTokenA, 'PATCH', `/api/client/users/${alice}`, { doNotDisturb: true }));
+    ok(await injectAs(app, kept.token, 'GET', `/api/user/users/${alice}`));
+    // administrators: a brand admin resets a client admin's password; the client admin's sessions end
+    const adminUser = `ca-${randomBytes(4).toString('hex')}`;
+    const adminId = ok(await injectAs(app, w.brandTokenA, 'POST', '/api/brand/administrators', { username: adminUser, password: 'first-password', clientId: w.clientA }), 201).id as number;
+    const adm = ok(await injectAs(app, null, 'POST', '/api/client/auth/login', { username: adminUser, password: 'first-password', brandId: w.brandA }));
+    ok(await injectAs(app, adm.token, 'GET', '/api/client/users'));
+    ok(await injectAs(app, w.brandTokenA, 'PATCH', `/api/brand/administrators/${adminId}`, { password: 'second-password' }));
+    expectProblem(await injectAs(app, adm.token, 'GET', '/api/client/users'), 401, 'TOKEN_INVALID');
+    expectProblem(await injectAs(app, null, 'POST', '/api/client/auth/refresh', { refreshToken: adm.refreshToken }), 401, 'TOKEN_INVALID');
+    ok(await injectAs(app, null, 'POST', '/api/client/auth/login', { username: adminUser, password: 'second-password', brandId: w.brandA }));
+  });
+
   it('refresh rotates user tokens and logout ends the session', async () => {
     const pair = ok(await loginAs('xavier@b.example', 'xavier-portal'));
     const next = ok(await injectAs(app, null, 'POST', '/api/user/auth/refresh', { refreshToken: pair.refreshToken }));

@@ -6,6 +6,7 @@ import { ApiError, type FieldError } from '../errors.ts';
 import { defineResource } from '../registry/registry.ts';
 import { bool, createdAtField, enumOf, fk, idField, optionalText, text } from '../registry/field-helpers.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { revokeAccountSessions } from '../auth/revoke.ts';
 
 const ALL_OPS = ['list', 'get', 'create', 'update', 'delete'] as const;
 
@@ -68,6 +69,10 @@ export const administrators = defineResource({
         if (ctx.values.active === false) errors.push({ field: '/active', code: 'SELF', message: 'administrators cannot disable themselves' });
       }
       return errors;
+    },
+    async afterWrite(ctx) {
+      // a new password ends the administrator's open sessions, this one too when it changed its own (auth/revoke.ts)
+      if (ctx.op === 'update' && 'password' in ctx.input) await revokeAccountSessions(ctx.trx, { adminId: Number(ctx.row.id) });
     },
     beforeDelete(ctx) {
       if (ctx.row.id === ctx.caller.adminId) throw new ApiError('CONFLICT', 'administrators cannot delete themselves');

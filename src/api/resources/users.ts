@@ -8,6 +8,7 @@ import { defineResource } from '../registry/registry.ts';
 import { bool, createdAtField, enumOf, fk, idField, integer, optionalText, text } from '../registry/field-helpers.ts';
 import type { FieldDecl, Level, WriteContext } from '../registry/types.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { revokeAccountSessions } from '../auth/revoke.ts';
 import { CALL_REJECTION_METHODS } from '../../domain/vpbx/call-rejection.ts';
 import { bumpDirectoryVersion } from '../../store/directory/changes.ts';
 import { vpbxClient } from './terminals.ts';
@@ -112,6 +113,8 @@ export default defineResource({
     },
     async afterWrite(ctx) {
       await bumpDirectoryVersion(ctx.trx);
+      // a new (or withdrawn) portal password ends the user's open portal sessions
+      if (ctx.op === 'update' && 'password' in ctx.input) await revokeAccountSessions(ctx.trx, { userId: Number(ctx.row.id) });
     },
     async beforeDelete(ctx) {
       await bumpDirectoryVersion(ctx.trx);
