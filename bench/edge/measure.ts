@@ -27,6 +27,38 @@ export function cpuNs(pids: number[]): number {
   return total;
 }
 
+/** ns on CPU per thread (`pid/tid` → ns) of these processes: threads are compared one by one (cpuDeltaNs). */
+export function cpuSnapshot(pids: number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of pids) {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tasks) {
+      try {
+        out.set(`${pid}/${t}`, Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'latin1').split(' ')[0]));
+      } catch {
+        // thread ended
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU between two snapshots: threads present in both count their difference, threads new in `after` all of theirs
+ * (a PostgreSQL backend or worker started during the step). A thread or process that ended in between is lost (an
+ * undercount, never a negative figure as a plain sum over changing processes gives).
+ */
+export function cpuDeltaNs(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [k, ns] of after) total += ns - (before.get(k) ?? 0);
+  return total;
+}
+
 function ppidOf(pid: string): number | undefined {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -51,6 +83,22 @@ export function childrenOf(root: number, match?: string): number[] {
       if (!cmd.includes(match)) continue;
     }
     out.push(Number(d));
+  }
+  return out;
+}
+
+/** Every process on the machine whose command line contains all of `parts` (e.g. a postmaster by its port). */
+export function processesMatching(parts: string[]): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    if (parts.every((p) => cmd.includes(p))) out.push(Number(d));
   }
   return out;
 }

@@ -8,7 +8,11 @@
 //
 //   node --import tsx bench/edge/run.ts [--users 200] [--reg-rates 250,500,…] [--call-rates 25,50,…]
 //       [--seconds 4] [--hold-rate 50] [--hold-calls 300] [--children 4] [--only switchyard|kamailio]
-//       [--retries 1] [--max-minutes 15] [--no-memory] [--cpu-prof DIR]
+//       [--retries 1] [--max-minutes 25] [--no-memory] [--cpu-prof DIR] [--topology single|split|both]
+//
+// Switchyard runs in two topologies (default both, each its own side of the interleaved ramps): `single`, one
+// `switchyard start` with roles api, edge, app on embedded PGlite; `split`, an edge process (api, edge, billing,
+// jobs) and an app process (app) on a throwaway PostgreSQL 15 and redis-server (CPU summed over all four).
 //
 // Not part of the test suite. Every SIPp run is bounded (-m, -recv_timeout, a kill timer), the whole run by
 // --max-minutes; everything started is stopped by its own PID at the end, also on failure and on Ctrl-C/SIGTERM.
@@ -20,7 +24,7 @@ import { findSipp, freePort } from '../../test/sip/interop/sipp.ts';
 import { loadAverage, sleep } from './measure.ts';
 import { callMemory, registrationMemory } from './memory.ts';
 import { callStep, fmtRow, header, HOST, PASSWORD, profiling, regStep, running, startUas, writeCsv, type Side, type Step } from './steps.ts';
-import { startKamailio, startSwitchyardSystem, type BenchUsers, type System } from './systems.ts';
+import { startKamailio, startSwitchyardSystem, starting, type BenchUsers, type System, type Topology } from './systems.ts';
 import { summary } from './summary.ts';
 
 export interface Args {
@@ -38,14 +42,17 @@ export interface Args {
   noMemory: boolean;
   /** write a CPU profile of every Switchyard step here */
   cpuProf: string;
+  /** which Switchyard topologies run (systems.ts) */
+  topologies: Topology[];
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     users: 200,
     regRates: [250, 500, 1000, 1500, 2000, 3000, 4000, 8000, 12000],
-    callRates: [25, 50, 100, 150, 200, 300, 400, 800, 1600, 3200],
-    seconds: 4, holdRate: 50, holdCalls: 300, children: 4, retries: 1, maxMinutes: 15, noMemory: false, cpuProf: '',
+    callRates: [25, 50, 100, 150, 200, 300, 400, 500, 600, 800, 1600, 3200],
+    seconds: 4, holdRate: 50, holdCalls: 300, children: 4, retries: 1, maxMinutes: 25, noMemory: false, cpuProf: '',
+    topologies: ['single', 'split'],
   };
   const list = (v: string) => v.split(',').map(Number).filter((n) => n > 0);
   for (let i = 0; i < argv.length; i++) {
@@ -62,6 +69,10 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--max-minutes') a.maxMinutes = Number(v);
     else if (argv[i] === '--no-memory') a.noMemory = true;
     else if (argv[i] === '--cpu-prof') a.cpuProf = v;
+    else if (argv[i] === '--topology') {
+      if (v !== 'single' && v !== 'split' && v !== 'both') throw new Error('--topology single|split|both');
+      a.topologies = v === 'both' ? ['single', 'split'] : [v];
+    }
   }
   return a;
 }
@@ -110,7 +121,8 @@ function stopAll(): Promise<void> {
   stopping ??= (async () => {
     for (const r of running) r.kill();
     await Promise.all([...running].map((r) => r.done));
-    for (const side of sides) await side.sys.stop().catch((e) => console.error(`stop ${side.sys.name}: ${(e as Error).message}`));
+    for (const stop of [...starting]) await stop().catch((e) => console.error(`stop: ${(e as Error).message}`));
+    for (const side of sides) await side.sys.stop().catch((e) => console.error(`stop ${side.sys.label}: ${(e as Error).message}`));
     if (!base) return;
     if (process.env.KEEP_BENCH_DIR) console.log(`work directory kept: ${base}`);
     else rmSync(base, { recursive: true, force: true });
@@ -131,11 +143,14 @@ async function main(args: Args): Promise<void> {
     calleeExtension: '8002',
   };
   base = mkdtempSync(join(tmpdir(), 'sy-bench-edge-'));
-  for (const name of ['kamailio', 'switchyard'] as const) {
-    if (args.only && args.only !== name) continue;
-    const dir = join(base, name);
+  const systems = [
+    ...(args.only === 'switchyard' ? [] : [{ name: 'kamailio' as const, dir: 'kamailio' }]),
+    ...(args.only === 'kamailio' ? [] : args.topologies.map((t) => ({ name: 'switchyard' as const, topology: t, dir: `switchyard-${t}` }))),
+  ];
+  for (const { name, topology, dir: sub } of systems as Array<{ name: System['name']; topology?: Topology; dir: string }>) {
+    const dir = join(base, sub);
     mkdirSync(dir);
-    const sys = name === 'kamailio' ? await startKamailio(dir, args.children, PASSWORD) : await startSwitchyardSystem(users, (l) => console.log(l));
+    const sys = name === 'kamailio' ? await startKamailio(dir, args.children, PASSWORD) : await startSwitchyardSystem(users, (l) => console.log(l), topology);
     sides.push({
       sys, dir, regPort: await freePort(HOST), uasPort: await freePort(HOST), dial: name === 'kamailio' ? users.callee : users.calleeExtension,
       csv: writeCsv(dir, 'users.csv', users.names), reg: [], calls: [], regDone: false, callsDone: false,

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startSipp, stat, waitListening, type SippResult, type SippRun } from '../../test/sip/interop/sipp.ts';
-import { cpuNs, load1, sleep, udpDrops } from './measure.ts';
+import { cpuDeltaNs, cpuSnapshot, load1, sleep, udpDrops } from './measure.ts';
 import type { BenchUsers, System } from './systems.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
@@ -12,7 +12,7 @@ const UAS_XML = join(HERE, '../sip/proxy/uas.xml');
 export const HOST = '127.0.0.1';
 export const PASSWORD = 'BenchPw2024x';
 
-/** `--cpu-prof DIR` of run.ts: each step of a system that can be profiled writes DIR/<system>-<kind>-<rate>.cpuprofile */
+/** `--cpu-prof DIR` of run.ts: each step of a system that can be profiled writes DIR/<system>-<process>-<kind>-<rate>-<ms>.cpuprofile */
 export const profiling = { dir: '' };
 
 /** SIPp processes still running (killed on Ctrl-C / failure). */
@@ -68,6 +68,8 @@ export interface Step {
   /** dropped by the SIPp sockets (the load generator fell behind) */
   sippDrops: number;
   load: number;
+  /** CPU % of one core per process group (sy-split: edge, app, pg, redis), when the system has several */
+  parts?: string;
   /** 0 failed, every call completed, ≥ 90 % of the offered rate sustained (any retransmissions) */
   completed: boolean;
   /** completed with retransmissions ≤ 1 % of the calls */
@@ -77,7 +79,7 @@ export interface Step {
 const COLS = ['system', 'kind', 'rate', 'total', 'ok', 'failed', 'retrans', 'achieved', 'rtt', 'cpuUs', 'cpuPct', 'drops', 'sippDrops', 'load', 'clean'] as const;
 const pad = (c: string, v: string) => v.padStart(c === 'system' ? 10 : c === 'kind' ? 8 : c === 'rtt' ? 9 : Math.max(7, c.length));
 export const header = () => COLS.map((c) => pad(c, c)).join(' ');
-export const fmtRow = (s: Step) => COLS.map((c) => pad(c, String(s[c]))).join(' ');
+export const fmtRow = (s: Step) => COLS.map((c) => pad(c, String(s[c]))).join(' ') + (s.parts ? `  [${s.parts}]` : '');
 
 export function writeCsv(dir: string, file: string, names: string[]): string {
   const p = join(dir, file);
@@ -91,17 +93,25 @@ function sippArgs(side: Side, extra: string[]): string[] {
 
 /** One bounded SIPp run against a side, with CPU, drops and load around it. `sustained`: judge the achieved rate too. */
 async function measured(bin: string, side: Side, kind: Step['kind'], rate: number, total: number, args: string[], limitS: number, sustained: boolean): Promise<Step> {
-  const pids = side.sys.pids();
   const clientPorts = [side.uasPort, side.regPort];
-  const drops0 = udpDrops([side.sys.port]);
+  const drops0 = udpDrops(side.sys.dropPorts);
   const sippDrops0 = udpDrops(clientPorts);
   const stopProfile = profiling.dir && side.sys.cpuProfile ? await side.sys.cpuProfile() : null;
-  const cpu0 = cpuNs(pids);
+  const cpu0 = cpuSnapshot(side.sys.pids());
   const t0 = process.hrtime.bigint();
   const r: SippResult = await sipp(bin, sippArgs(side, [...args, '-r', String(rate), '-rp', '1000', '-m', String(total)]), side.dir, limitS * 1000).done;
   const wallNs = Number(process.hrtime.bigint() - t0);
-  const cpu = cpuNs(pids) - cpu0;
-  if (stopProfile) writeFileSync(join(profiling.dir, `${side.sys.name}-${kind}-${rate}-${Date.now()}.cpuprofile`), JSON.stringify(await stopProfile()));
+  const cpu1 = cpuSnapshot(side.sys.pids());
+  const cpu = cpuDeltaNs(cpu0, cpu1);
+  // CPU % of one core of each process group: threads keyed `pid/tid` in the snapshots
+  const parts = side.sys.parts?.().map(({ part, pids }) => {
+    const mine = (m: Map<string, number>) => new Map([...m].filter(([k]) => pids.includes(Number(k.split('/')[0]))));
+    return `${part} ${Math.round((cpuDeltaNs(mine(cpu0), mine(cpu1)) / wallNs) * 100)}%`;
+  }).join(' ');
+  if (stopProfile) {
+    const at = Date.now();
+    for (const p of await stopProfile()) writeFileSync(join(profiling.dir, `${side.sys.label}-${p.part}-${kind}-${rate}-${at}.cpuprofile`), JSON.stringify(p.profile));
+  }
   const ok = stat(r, 'SuccessfulCall(C)');
   const failed = stat(r, 'FailedCall(C)') + (r.killed ? total - ok - stat(r, 'FailedCall(C)') : 0);
   const retrans = stat(r, 'Retransmissions(C)');
@@ -110,13 +120,14 @@ async function measured(bin: string, side: Side, kind: Step['kind'], rate: numbe
   // SIPp's rate counts the whole run: a system that only keeps up through retransmissions falls behind.
   const completed = failed === 0 && ok === total && (!sustained || achieved >= rate * 0.9);
   return {
-    system: side.sys.name, kind, rate, total, ok, failed, retrans, achieved,
+    system: side.sys.label, kind, rate, total, ok, failed, retrans, achieved,
     rtt: (r.stats['ResponseTime1(C)'] ?? '').replace(/^00:00:/, ''),
     cpuUs: ok > 0 ? Math.round(cpu / ok / 1000) : 0,
     cpuPct: Math.round((cpu / wallNs) * 100),
-    drops: udpDrops([side.sys.port]) - drops0,
+    drops: udpDrops(side.sys.dropPorts) - drops0,
     sippDrops: udpDrops(clientPorts) - sippDrops0,
     load: load1(),
+    ...(parts ? { parts } : {}),
     completed,
     clean: completed && retrans <= total / 100,
   };

@@ -10,10 +10,48 @@ export interface Output {
   error(line: string): void;
 }
 
-export const consoleOutput: Output = {
-  info: (line) => process.stdout.write(line + '\n'),
-  error: (line) => process.stderr.write(line + '\n'),
-};
+/** How long stdout lines may wait to be written together. */
+const STDOUT_COALESCE_MS = 20;
+
+/**
+ * stdout lines are gathered and written together at most every STDOUT_COALESCE_MS: the app logs two lines per call,
+ * and each write is a syscall (to a pipe or a journal, also a wake-up of the reader), which under call load cost more
+ * than building the lines. Errors go out at once, after any gathered lines (their order is kept), and whatever is
+ * still gathered is written when the process exits (also through process.exit()).
+ */
+export function bufferedConsoleOutput(
+  stdout: { write(text: string): unknown } = process.stdout,
+  stderr: { write(text: string): unknown } = process.stderr,
+  coalesceMs = STDOUT_COALESCE_MS,
+): Output & { flush(): void } {
+  let pending = '';
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    stdout.write(text);
+  };
+  process.on('exit', flush);
+  return {
+    info(line) {
+      pending += line + '\n';
+      if (!timer) {
+        timer = setTimeout(flush, coalesceMs);
+        timer.unref();
+      }
+    },
+    error(line) {
+      flush();
+      stderr.write(line + '\n');
+    },
+    flush,
+  };
+}
+
+export const consoleOutput: Output = bufferedConsoleOutput();
 
 export type CommandResult = { ok: true } | { ok: false; code: string; exitCode: number };
 

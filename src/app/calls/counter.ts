@@ -40,14 +40,21 @@ export interface RedisCallCounterOptions {
   onError?: (err: unknown) => void;
 }
 
-// KEYS[1] calls:<user>  KEYS[2] calls-seq   ARGV: 1 delta  2 ttl ms  3 channel  4 user id
-// Returns {seq, count}; publishes "seq user count" so every node's cache applies changes in Redis order.
+// KEYS[1] calls-seq, KEYS[2..] calls:<user>   ARGV: 1 ttl ms  2 channel  then per key: user id, delta
+// Returns {seq, count} per user; publishes "seq user count" per user so every node's cache applies changes in
+// Redis order. One script carries every change of an event-loop turn (a call adds or removes two users at once).
 const CHANGE = `
-local n = redis.call('INCRBY', KEYS[1], ARGV[1])
-if n <= 0 then redis.call('DEL', KEYS[1]); n = 0 else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-local seq = redis.call('INCR', KEYS[2])
-redis.call('PUBLISH', ARGV[3], seq .. ' ' .. ARGV[4] .. ' ' .. n)
-return {seq, n}
+local out = {}
+for i = 2, #KEYS do
+  local user = ARGV[2 * i - 1]
+  local n = redis.call('INCRBY', KEYS[i], ARGV[2 * i])
+  if n <= 0 then redis.call('DEL', KEYS[i]); n = 0 else redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+  local seq = redis.call('INCR', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], seq .. ' ' .. user .. ' ' .. n)
+  out[#out + 1] = seq
+  out[#out + 1] = n
+end
+return out
 `;
 
 interface Cached {
@@ -65,6 +72,9 @@ export class RedisCallCounter implements CallCounter {
   /** local changes not yet confirmed by Redis (counted at once, so a burst on this node sees itself) */
   readonly #pending = new Map<number, number>();
   #inFlight = new Set<Promise<void>>();
+  /** changes of this event-loop turn, not yet sent (net delta per user) */
+  readonly #batch = new Map<number, number>();
+  #flushSoon: NodeJS.Immediate | null = null;
   #unsubscribe: (() => void) | undefined;
 
   private constructor(o: RedisCallCounterOptions) {
@@ -111,6 +121,7 @@ export class RedisCallCounter implements CallCounter {
 
   /** Resolves when every change made here so far is in Redis (tests, shutdown). */
   async settled(): Promise<void> {
+    this.#flush();
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
   }
 
@@ -121,17 +132,34 @@ export class RedisCallCounter implements CallCounter {
 
   #change(userId: number, delta: number): void {
     this.#pending.set(userId, (this.#pending.get(userId) ?? 0) + delta);
+    this.#batch.set(userId, (this.#batch.get(userId) ?? 0) + delta);
+    this.#flushSoon ??= setImmediate(() => this.#flush());
+  }
+
+  /** Sends the changes gathered in this event-loop turn as one script (net delta per user; zero sends nothing). */
+  #flush(): void {
+    if (this.#flushSoon) clearImmediate(this.#flushSoon);
+    this.#flushSoon = null;
+    const changes = [...this.#batch].filter(([, d]) => d !== 0);
+    for (const [u, d] of this.#batch) if (d === 0 && this.#pending.get(u) === 0) this.#pending.delete(u);
+    this.#batch.clear();
+    if (changes.length === 0) return;
+    const keys = [this.#r.key('calls-seq'), ...changes.map(([u]) => this.#r.key('calls', String(u)))];
+    const args: Array<string | number> = [this.#ttl, this.#r.key('calls')];
+    for (const [u, d] of changes) args.push(u, d);
     const p = this.#r
-      .script(CHANGE, [this.#r.key('calls', String(userId)), this.#r.key('calls-seq')], [delta, this.#ttl, this.#r.key('calls'), userId])
+      .script(CHANGE, keys, args)
       .then((res) => {
-        const [seq, n] = res as [number, number];
-        this.#apply(userId, seq, n);
+        const r = res as number[];
+        changes.forEach(([u], i) => this.#apply(u, Number(r[2 * i]), Number(r[2 * i + 1])));
       })
       .catch(this.#onError)
       .finally(() => {
-        const left = (this.#pending.get(userId) ?? 0) - delta;
-        if (left === 0) this.#pending.delete(userId);
-        else this.#pending.set(userId, left);
+        for (const [u, d] of changes) {
+          const left = (this.#pending.get(u) ?? 0) - d;
+          if (left === 0) this.#pending.delete(u);
+          else this.#pending.set(u, left);
+        }
         this.#inFlight.delete(p);
       });
     this.#inFlight.add(p);

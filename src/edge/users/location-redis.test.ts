@@ -182,4 +182,32 @@ describe('RedisCallCounter', { skip: redisSkipReason() }, () => {
     t += 61_000;
     assert.equal(late.count(8), 0, 'a count unchanged for longer than the TTL no longer counts');
   });
+
+  it('sends the changes of one event-loop turn together: several users at once, nothing for a net zero', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const ra = await openRuntimeRedis(server.url, { prefix });
+    const rb = await openRuntimeRedis(server.url, { prefix });
+    assert.ok(ra.ok && rb.ok);
+    toClose.push(ra.redis, rb.redis);
+    const a = await RedisCallCounter.open({ redis: ra.redis });
+    const b = await RedisCallCounter.open({ redis: rb.redis });
+    toClose.push(a, b);
+    a.add(1);
+    a.add(2);
+    a.add(2);
+    a.add(3);
+    a.remove(3);
+    assert.deepEqual([a.count(1), a.count(2), a.count(3)], [1, 2, 0], 'local changes count at once');
+    await a.settled();
+    const r = ra.redis;
+    assert.deepEqual(await r.client.mget(r.key('calls', '1'), r.key('calls', '2')), ['1', '2']);
+    assert.equal(await r.client.exists(r.key('calls', '3')), 0, 'a net zero in one turn writes nothing');
+    assert.equal(await r.client.get(r.key('calls-seq')), '2', 'one sequence number per user changed');
+    await until(() => b.count(1) === 1 && b.count(2) === 2 && b.count(3) === 0);
+    a.remove(1);
+    a.remove(2);
+    await a.settled();
+    await until(() => b.count(1) === 0 && b.count(2) === 1);
+    assert.deepEqual([a.count(1), a.count(2)], [0, 1]);
+  });
 });

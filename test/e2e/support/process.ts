@@ -36,6 +36,8 @@ export async function freePort(): Promise<number> {
 export interface PlatformProcess {
   httpUrl: string;
   sipPort: number;
+  /** PID of the `switchyard start` process */
+  pid: number;
   output(): string;
   stop(): Promise<number | null>;
 }
@@ -88,5 +90,5 @@ export async function startSwitchyard(env: Record<string, string>): Promise<Plat
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { httpUrl: `http://127.0.0.1:${http}`, sipPort: sip, output: () => out, stop };
+  return { httpUrl: `http://127.0.0.1:${http}`, sipPort: sip, pid: child.pid!, output: () => out, stop };
 }
