@@ -60,6 +60,8 @@ export interface RatedCallWriterOptions {
   readonly flushMs?: number;
   /** Delay before retrying a failed flush, ms (default 2000). */
   readonly retryMs?: number;
+  /** Batches `write` keeps in flight on PostgreSQL (default 2; PGlite runs one statement at a time: 1). */
+  readonly bulkConcurrency?: number;
   /** Rows per COPY chunk (default 2000): the server parses one while the next is priced. */
   readonly chunkRows?: number;
   readonly now?: () => number;
@@ -99,12 +101,14 @@ export class RatedCallWriter {
   readonly #o: Required<Omit<RatedCallWriterOptions, 'onError' | 'onStep' | 'backend'>> & Pick<RatedCallWriterOptions, 'onError' | 'onStep' | 'backend'>;
   #buffer: FinishedCall[] = [];
   #running: Promise<FlushResult> | null = null;
+  /** batches of `write` in flight */
+  readonly #bulk = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #totals = { written: 0, rated: 0, unrateable: 0, inbound: 0, unrated: 0, movements: 0, dropped: 0 };
 
   constructor(opts: RatedCallWriterOptions) {
-    this.#o = { batchSize: 5000, flushMs: 1000, retryMs: 2000, chunkRows: 2000, now: Date.now, ...opts };
+    this.#o = { batchSize: 5000, flushMs: 1000, retryMs: 2000, chunkRows: 2000, bulkConcurrency: 2, now: Date.now, ...opts };
   }
 
   /** Records waiting for a flush. */
@@ -128,24 +132,65 @@ export class RatedCallWriter {
     return { ok: true };
   }
 
-  /** Bulk entry: adds every call, flushing each full batch before taking more. Invalid records are returned. */
+  /**
+   * Bulk entry: adds every call and writes each full batch, with up to `bulkConcurrency` batches in flight (each
+   * its own transaction and COPY, so the server parses them on several cores; balance movements stay safe: each
+   * takes its row locks in a fixed order). Invalid records are returned. The first store failure stops taking
+   * records from `calls` and rejects once the batches in flight settled: every record taken is then stored or
+   * back in the buffer for the retry (like `flush`); the rest of `calls` was not taken.
+   */
   async write(calls: Iterable<FinishedCall>): Promise<Array<{ index: number; message: string }>> {
     const invalid: Array<{ index: number; message: string }> = [];
+    const limit = this.#o.bulkConcurrency > 1 && (this.#o.backend ?? (await detectBackend(this.#o.db))) === 'postgres' ? this.#o.bulkConcurrency : 1;
+    let failure: { err: unknown } | null = null;
     let index = 0;
     for (const c of calls) {
-      const r = this.add(c);
-      if (!r.ok) invalid.push({ index, message: r.message });
+      if (this.#closed) {
+        invalid.push({ index: index++, message: 'the writer is closed' });
+        continue;
+      }
+      const bad = checkFinishedCall(c);
+      if (bad) invalid.push({ index, message: bad });
+      else this.#buffer.push(c);
       index++;
-      if (this.#buffer.length >= this.#o.batchSize) await this.#flushOnce();
+      if (this.#buffer.length < this.#o.batchSize) continue;
+      if (limit === 1) {
+        await this.#flushOnce();
+        continue;
+      }
+      while (this.#bulk.size >= limit) await Promise.race(this.#bulk);
+      if (failure) break;
+      const run: Promise<void> = this.#bulkBatch(this.#buffer.splice(0, this.#o.batchSize))
+        .catch((err: unknown) => {
+          failure ??= { err };
+        })
+        .finally(() => this.#bulk.delete(run));
+      this.#bulk.add(run);
     }
+    await Promise.all(this.#bulk);
+    if (failure) throw (failure as { err: unknown }).err;
+    this.#arm(false); // a partial batch left in the buffer goes out after flushMs (or with flush/close)
     return invalid;
   }
 
   /** Writes everything buffered now; rejects (records kept for a retry) when the store fails. */
   async flush(): Promise<void> {
-    while (this.#running || this.#buffer.length > 0) {
-      if (this.#running) await this.#running.catch(() => undefined);
+    while (this.#running || this.#bulk.size > 0 || this.#buffer.length > 0) {
+      if (this.#bulk.size > 0) await Promise.all(this.#bulk);
+      else if (this.#running) await this.#running.catch(() => undefined);
       else await this.#flushOnce();
+    }
+  }
+
+  /** One batch of `write` beside the regular flush: on failure its records go back to the buffer for the retry. */
+  async #bulkBatch(batch: FinishedCall[]): Promise<void> {
+    try {
+      await this.#writeBatch(batch);
+    } catch (err) {
+      const kept = await this.#withoutDeletedBrands(batch).catch(() => batch);
+      this.#buffer.unshift(...kept);
+      this.#arm(true);
+      throw err;
     }
   }
 

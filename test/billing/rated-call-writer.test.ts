@@ -144,6 +144,26 @@ forEachBackend('rated call writer', (b) => {
     assert.ok(errors.some((e) => String(e).includes('dropped 1')));
   });
 
+  it('write() with batches in flight: a failing batch rejects the write, the others land, its good records are kept', async () => {
+    const wr = writer({ batchSize: 5, bulkConcurrency: 3, retryMs: 60_000, onError: () => undefined });
+    const db = b.store.db;
+    const like = await db.selectFrom('brands').select(['defaultTimezoneId', 'languageId', 'currencyId']).where('id', '=', w.brandA).executeTakeFirstOrThrow();
+    const brandC = (await db.insertInto('brands').values({ name: 'Gone brand 2', ...like }).returning('id').executeTakeFirstOrThrow()).id;
+    await db.deleteFrom('brands').where('id', '=', brandC).execute();
+    // 20 records = 4 batches; the last one holds a record of the deleted brand, so every batch is taken
+    const records = Array.from({ length: 20 }, (_, i) => i === 17
+      ? call({ callId: `bad${i}`, brandId: brandC, clientId: null, carrierId: null })
+      : call({ callId: `p${i}` }));
+    await assert.rejects(wr.write(records));
+    const after = (await stored()).map((r) => r.callId);
+    assert.ok(!after.includes('bad17') && !after.includes('p15'), 'the failing batch wrote nothing');
+    assert.ok(after.includes('p0') && after.includes('p14'), 'the other batches landed');
+    await wr.flush();
+    const all = (await stored()).map((r) => r.callId).sort();
+    assert.deepEqual(all, records.filter((_, i) => i !== 17).map((c) => c.callId).sort(), 'every good record stored exactly once');
+    assert.equal(wr.totals.dropped, 1);
+  });
+
   it('concurrent writers debiting one balance lose nothing', async () => {
     await setBillingMethod(b.store.db, w.clientA, 'pseudoprepaid');
     const a = writer({ batchSize: 10 });
