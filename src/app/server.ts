@@ -7,6 +7,7 @@ import type { Dialog } from '../sip/dialog/dialog.ts';
 import { DialogStore } from '../sip/dialog/store.ts';
 import type { Clock } from '../sip/clock.ts';
 import type { TimerConfig } from '../sip/transaction/timers.ts';
+import type { TransportLimits } from '../sip/transport/limits.ts';
 import type { MessageSource, SendTarget, ServerTransaction, TransportName } from '../sip/transaction/types.ts';
 import type { MediaEngine } from '../media/engine.ts';
 import { CallSession, type Leg } from './call-session.ts';
@@ -33,6 +34,8 @@ export interface AppServerOptions {
   recorder?: CallRecorder;
   /** Internal listeners (default UDP 127.0.0.1:6060). */
   listen?: ListenSpec[];
+  /** Transport limits of the internal listeners (e.g. udpBufferBytes: SIP_UDP_BUFFER, like the edge's sockets). */
+  limits?: Partial<TransportLimits>;
   /** Edges allowed to send us requests; B legs go to the first one's internal listener. */
   edges: EdgeAddress[];
   /** No-answer limit of a B leg in ms (default 120 000; 0 = none). */
@@ -289,6 +292,7 @@ export async function createAppServer(o: AppServerOptions): Promise<AppServer> {
     listen: o.listen ?? [{ transport: 'udp', host: '127.0.0.1', port: 6060 }],
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.timers ? { timers: o.timers } : {}),
+    ...(o.limits ? { limits: o.limits } : {}),
   });
   return new AppServer(stack, o);
 }

@@ -109,6 +109,8 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
         recorder,
         ...(counter ? { counter } : {}),
         listen: [{ transport: 'udp', host: config.sip.app.host, port: config.sip.app.port }],
+        // SIP_UDP_BUFFER applies to the app's internal socket too: bursts from the edges must not overflow it
+        limits: { udpBufferBytes: config.edge.udpBufferBytes },
         edges: [{ host: config.sip.edgeInternal.host, port: config.sip.edgeInternal.port, transport: 'UDP' }],
         log: (line) => out.info(`app: ${line}`),
       });
