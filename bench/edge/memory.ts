@@ -6,7 +6,7 @@
 // per-call memory. The calls of both systems are held in the same window, so the waits are paid once.
 import type { BenchUsers } from './systems.ts';
 import { callStep, fmtRow, regStep, warmRegister, type Mem, type Side } from './steps.ts';
-import { sleep } from './measure.ts';
+import { sleep } from '../support/proc.ts';
 
 /** Timer J / L / M (64 × T1 = 32 s) plus margin. */
 export const SETTLE_MS = 34_000;

@@ -21,7 +21,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findSipp, freePort } from '../../test/sip/interop/sipp.ts';
-import { loadAverage, sleep } from './measure.ts';
+import { loadAverage, sleep } from '../support/proc.ts';
 import { callMemory, registrationMemory } from './memory.ts';
 import { callStep, fmtRow, header, HOST, PASSWORD, profiling, regStep, running, startUas, writeCsv, type Side, type Step } from './steps.ts';
 import { startKamailio, startSwitchyardSystem, starting, type BenchUsers, type System, type Topology } from './systems.ts';

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startSipp, stat, waitListening, type SippResult, type SippRun } from '../../test/sip/interop/sipp.ts';
-import { cpuDeltaNs, cpuSnapshot, load1, sleep, udpDrops } from './measure.ts';
+import { cpuDeltaNs, cpuSnapshot, load1, sleep, udpDrops } from '../support/proc.ts';
 import type { BenchUsers, System } from './systems.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;

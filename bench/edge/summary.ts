@@ -1,7 +1,7 @@
 // The summary table of bench/edge/run.ts: clean maxima and ratios against the issue-6 goals, CPU per operation,
 // memory per registration and per active call, and the load average seen during the steps. One column per system
 // (Kamailio, then each Switchyard topology); ratios are Switchyard / Kamailio, one per Switchyard topology.
-import { loadAverage } from './measure.ts';
+import { loadAverage } from '../support/proc.ts';
 import type { Args } from './run.ts';
 import type { Mem, Side, Step } from './steps.ts';
 

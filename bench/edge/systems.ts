@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createDatabase, postgresUnavailable, startPostgres } from '../../test/support/postgres.ts';
 import { startRedis } from '../../test/support/redis.ts';
-import { childrenOf, cpuDeltaNs, cpuSnapshot, processesMatching, pssBytes, rssBytes, sleep } from './measure.ts';
+import { childrenOf, cpuDeltaNs, cpuSnapshot, processesMatching, pssBytes, rssBytes, sleep, waitExit } from '../support/proc.ts';
 import { heapAfterGc, startCpuProfile } from './inspector.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
@@ -45,20 +45,6 @@ export interface BenchUsers {
   callee: string;
   /** what the caller dials to reach the callee on Switchyard (its extension) */
   calleeExtension: string;
-}
-
-function waitExit(child: ChildProcess, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, ms);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }
 
 // --- Kamailio ---------------------------------------------------------------------------------------------

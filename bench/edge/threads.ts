@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { startSwitchyard } from '../../test/e2e/support/process.ts';
 import { freePort } from '../../test/sip/interop/sipp.ts';
-import { childrenOf, sleep } from './measure.ts';
+import { childrenOf, sleep } from '../support/proc.ts';
 
 const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const env: Record<string, string> = {};

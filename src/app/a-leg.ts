@@ -5,7 +5,7 @@ import { dialogFromUasRequest } from '../sip/dialog/create.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import type { ServerTransaction } from '../sip/transaction/types.ts';
 import { ALLOW } from './b-leg.ts';
-import { randomHex } from './random-hex.ts';
+import { randomHex } from '../sip/random.ts';
 
 export class ALeg {
   readonly invite: SipRequest;

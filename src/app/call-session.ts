@@ -17,7 +17,7 @@ import { LegSignals, otherLeg, type Leg } from './leg-signals.ts';
 import { SessionRecords } from './calls/session-records.ts';
 import { allowsMethod, fromUacResponse, negotiateUas, uacRequestHeaders, uasResponseHeaders, type LegTimerSpec } from './session-timer.ts';
 import { CallTimers } from './call-timers.ts';
-import { randomHex } from './random-hex.ts';
+import { randomHex } from '../sip/random.ts';
 
 export type { Leg };
 export type SessionState = 'setup' | 'early' | 'confirmed' | 'ended';

@@ -13,7 +13,7 @@ import { buildBLegInvite } from './b-leg.ts';
 import type { ALeg } from './a-leg.ts';
 import type { Leg, LegSignals } from './leg-signals.ts';
 import type { SessionRecords } from './calls/session-records.ts';
-import { randomHex } from './random-hex.ts';
+import { randomHex } from '../sip/random.ts';
 
 /** What the setup needs from its session. */
 export interface SetupContext {

@@ -19,7 +19,7 @@ import { readCallerContext, type CallerContext } from './headers.ts';
 import { dialledNumber, resolveCaller, routeInternal, type DirectoryView, type Party } from './routing.ts';
 import type { SessionHost } from './session-host.ts';
 import { DEFAULT_SESSION_TIMERS, negotiateUas, type SessionTimerPolicy } from './session-timer.ts';
-import { randomHex } from './random-hex.ts';
+import { randomHex } from '../sip/random.ts';
 
 export interface EdgeAddress {
   host: string;

@@ -8,9 +8,10 @@
 //
 // Not part of the test suite. Every process is bounded and stopped by its own PID.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childrenOf, cpuNs, udpDrops, waitExit } from '../../support/proc.ts';
 import { findSipp, freePort, startSipp, stat, waitListening, type SippResult } from '../../../test/sip/interop/sipp.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
@@ -44,74 +45,11 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** ns on CPU of every thread of these processes (schedstat field 1). */
-function cpuNs(pids: number[]): number {
-  let total = 0;
-  for (const pid of pids) {
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const t of tasks) {
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'latin1').split(' ')[0]);
-      } catch {
-        // thread ended
-      }
-    }
-  }
-  return total;
-}
-
-/** The PID and its direct children (Kamailio workers are children of the main process). */
-function processTree(root: number): number[] {
-  const out = [root];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = readFileSync(`/proc/${d}/stat`, 'latin1');
-      const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === root) out.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-/** Sum of the last column (drops) of /proc/net/udp for sockets bound to these ports. */
-function udpDrops(ports: number[]): number {
-  const hex = new Set(ports.map((p) => p.toString(16).toUpperCase().padStart(4, '0')));
-  let drops = 0;
-  for (const line of readFileSync('/proc/net/udp', 'latin1').split('\n').slice(1)) {
-    const cols = line.trim().split(/\s+/);
-    const port = cols[1]?.split(':')[1];
-    if (port && hex.has(port)) drops += Number(cols[cols.length - 1] ?? 0);
-  }
-  return drops;
-}
-
 interface Proxy {
   name: string;
   port: number;
   pids(): number[];
   stop(): Promise<void>;
-}
-
-function waitExit(child: ChildProcess, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, ms);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }
 
 async function startSwitchyard(dir: string, uasPort: number, nodeFlags: string[], proxyArgs: string[]): Promise<Proxy> {
@@ -167,7 +105,7 @@ async function startKamailio(dir: string, uasPort: number, children: number): Pr
   return {
     name: 'kamailio',
     port,
-    pids: () => processTree(child.pid!),
+    pids: () => [child.pid!, ...childrenOf(child.pid!)],
     stop: async () => {
       child.kill('SIGTERM'); // the main process stops every worker
       await waitExit(child, 5000);

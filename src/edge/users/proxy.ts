@@ -25,7 +25,7 @@ import type { EdgeGuards } from './guards.ts';
 import { addCallerHeaders, keepAllowedFromApp, readTargetHeaders, stripAllInternal } from './internal-headers.ts';
 import { aorOf, type LocationService } from './location.ts';
 import { ProxyTransaction } from './proxy-tx.ts';
-import { randomTag } from './random-tag.ts';
+import { randomHex } from '../../sip/random.ts';
 import type { Registrar } from './registrar.ts';
 import { nextHopUri, recordRouteUri, uriTarget, type OwnAddresses } from './routing.ts';
 
@@ -53,7 +53,7 @@ const TO_APP = new Set(['INVITE', 'MESSAGE']);
 
 function reply(tx: ServerTransaction, status: number, reason: string, headers: Array<[string, string]> = []): void {
   if (tx.state !== 'trying' && tx.state !== 'proceeding') return;
-  const tag = status > 100 && !tx.request.to.params.has('tag') ? randomTag() : undefined;
+  const tag = status > 100 && !tx.request.to.params.has('tag') ? randomHex(6) : undefined;
   tx.respond(createResponse(tx.request, status, reason, { headers, ...(tag ? { toTag: tag } : {}) }));
 }
 

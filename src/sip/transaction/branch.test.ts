@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasMagicCookie, newBranch, pooledRandom } from './branch.ts';
+import { hasMagicCookie, newBranch } from './branch.ts';
+import { pooledRandom } from '../random.ts';
 
 test('branch: magic cookie, 14 base64url characters of randomness, unique across pool refills', () => {
   const seen = new Set<string>();

@@ -1,31 +1,8 @@
-// Process measurements for the edge benchmark: ns on CPU from schedstat summed over every thread (interop README
-// §5: tick-based accounting misses the short bursts on this VM), resident memory, UDP drops per socket, and the
-// process tree (Kamailio's workers are children of its main PID).
-//
-// bench/sip/proxy/run.ts has the same cpuNs/processTree/udpDrops, but it exports nothing and runs its main() when
-// imported, so they cannot be reused from there; moving them into one shared module is a change for its owner.
+// Process measurements shared by the benchmarks (bench/edge, bench/sip/proxy): ns on CPU from schedstat summed over
+// every thread (interop README §5: tick-based accounting misses the short bursts on this VM), resident memory, UDP
+// drops per socket, the process tree (Kamailio's workers are children of its main PID) and stopping a child.
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-
-/** ns on CPU of every thread of these processes (schedstat field 1). */
-export function cpuNs(pids: number[]): number {
-  let total = 0;
-  for (const pid of pids) {
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const t of tasks) {
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'latin1').split(' ')[0]);
-      } catch {
-        // thread ended
-      }
-    }
-  }
-  return total;
-}
 
 /** ns on CPU per thread (`pid/tid` → ns) of these processes: threads are compared one by one (cpuDeltaNs). */
 export function cpuSnapshot(pids: number[]): Map<string, number> {
@@ -46,6 +23,13 @@ export function cpuSnapshot(pids: number[]): Map<string, number> {
     }
   }
   return out;
+}
+
+/** ns on CPU of every thread of these processes (schedstat field 1). */
+export function cpuNs(pids: number[]): number {
+  let total = 0;
+  for (const ns of cpuSnapshot(pids).values()) total += ns;
+  return total;
 }
 
 /**
@@ -156,3 +140,18 @@ export function loadAverage(): string {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Resolves when `child` has exited; SIGKILL after `ms`. */
+export function waitExit(child: ChildProcess, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
