@@ -123,12 +123,19 @@ export class RatedCallWriter {
 
   /** Buffers one finished call (no I/O here). */
   add(call: FinishedCall): AddResult {
+    const r = this.#accept(call);
+    if (!r.ok) return r;
+    if (this.#buffer.length >= this.#o.batchSize) this.#kick();
+    else this.#arm(false);
+    return r;
+  }
+
+  /** Checks one record and buffers it; no flush is started here. */
+  #accept(call: FinishedCall): AddResult {
     if (this.#closed) return { ok: false, code: 'closed', message: 'the writer is closed' };
     const bad = checkFinishedCall(call);
     if (bad) return { ok: false, code: 'invalid_record', message: bad };
     this.#buffer.push(call);
-    if (this.#buffer.length >= this.#o.batchSize) this.#kick();
-    else this.#arm(false);
     return { ok: true };
   }
 
@@ -145,13 +152,8 @@ export class RatedCallWriter {
     let failure: { err: unknown } | null = null;
     let index = 0;
     for (const c of calls) {
-      if (this.#closed) {
-        invalid.push({ index: index++, message: 'the writer is closed' });
-        continue;
-      }
-      const bad = checkFinishedCall(c);
-      if (bad) invalid.push({ index, message: bad });
-      else this.#buffer.push(c);
+      const r = this.#accept(c);
+      if (!r.ok) invalid.push({ index, message: r.message });
       index++;
       if (this.#buffer.length < this.#o.batchSize) continue;
       if (limit === 1) {
