@@ -1,7 +1,8 @@
 // Wiring of the SIP roles for `switchyard start`: the users edge (public listeners + internal listener for app
 // nodes) and the application server (B2BUA on its internal listener) with the configured media engine, the
 // in-memory SIP directory and the call recorder. In the embedded start both roles run in this process and talk
-// real SIP over loopback, so a cluster runs the same code (calls contract).
+// real SIP to each other's 127.0.0.1 listeners, so a cluster runs the same code (calls contract); the datagrams
+// of that hop are handed over inside the process without the kernel (src/sip/transport/udp.ts).
 import type { Config } from '../config/load.ts';
 import type { Store } from '../store/db.ts';
 import { Directory } from '../store/directory/index.ts';

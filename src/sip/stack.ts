@@ -50,6 +50,11 @@ export interface SipStackOptions {
   checkResponseVia?: boolean;
   /** a bug above the stack threw while handling a message (logged once per call; the stack keeps going) */
   onInternalError?: (err: unknown) => void;
+  /**
+   * UDP datagrams to an address bound by another stack of this process skip the kernel (transport/udp.ts,
+   * "process-local delivery"). Default true; false sends every datagram through the socket.
+   */
+  udpLocalDelivery?: boolean;
 }
 
 interface Listener {
@@ -98,7 +103,7 @@ export class SipStack {
       const tls = spec.tls ?? opts.tls;
       const base = { host: spec.host, port: spec.port, limits };
       let transport: Transport;
-      if (protocol === 'UDP') transport = new UdpTransport(base, handler);
+      if (protocol === 'UDP') transport = new UdpTransport({ ...base, localDelivery: opts.udpLocalDelivery ?? true }, handler);
       else if (protocol === 'TCP' || protocol === 'TLS') {
         transport = new StreamTransport(protocol, { ...base, ...(tls ? { tls } : {}) }, handler);
       } else {

@@ -4,13 +4,13 @@ import { resolveLimits } from './limits.ts';
 import { Recorder, sipRequest, waitFor } from './test-support.ts';
 import { looksLikeIp, UdpTransport } from './udp.ts';
 
-for (const host of ['127.0.0.1', '::1']) {
-  test(`UDP on ${host}: datagrams both ways with the source address`, async (t) => {
+for (const [host, localDelivery] of [['127.0.0.1', false], ['::1', false], ['127.0.0.1', true], ['::1', true]] as const) {
+  test(`UDP on ${host}${localDelivery ? ', process-local delivery' : ''}: datagrams both ways with the source address`, async (t) => {
     const limits = resolveLimits({ maxMessageBytes: 2000 });
     const ra = new Recorder();
     const rb = new Recorder();
-    const a = new UdpTransport({ host, port: 0, limits }, ra);
-    const b = new UdpTransport({ host, port: 0, limits }, rb);
+    const a = new UdpTransport({ host, port: 0, limits, localDelivery }, ra);
+    const b = new UdpTransport({ host, port: 0, limits, localDelivery }, rb);
     t.after(() => Promise.all([a.close(), b.close()]));
     await a.listen();
     await b.listen();
@@ -50,8 +50,8 @@ test('UDP: a host that took a datagram is verified; later sends to it still arri
   const limits = resolveLimits();
   const ra = new Recorder();
   const rb = new Recorder();
-  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits }, ra);
-  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits }, rb);
+  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, ra);
+  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, rb);
   t.after(() => Promise.all([a.close(), b.close()]));
   await a.listen();
   await b.listen();
@@ -94,4 +94,30 @@ test('UDP: a host name is resolved for sending', async (t) => {
   await b.listen();
   a.send(Buffer.from(sipRequest('OPTIONS', 1)), { host: 'localhost', port: b.address.port });
   await waitFor(() => rb.messages.length === 1, 'datagram via localhost');
+});
+
+test('UDP process-local delivery: in order, on a later turn, from a wildcard bind as the kernel would show it; a closed receiver is not reached', async (t) => {
+  const limits = resolveLimits();
+  const ra = new Recorder();
+  const rb = new Recorder();
+  const a = new UdpTransport({ host: '0.0.0.0', port: 0, limits }, ra);
+  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits }, rb);
+  t.after(() => Promise.all([a.close(), b.close()]));
+  await a.listen();
+  await b.listen();
+  for (let i = 1; i <= 50; i++) a.send(Buffer.from(sipRequest('OPTIONS', i)), { host: '127.0.0.1', port: b.address.port });
+  assert.equal(rb.messages.length, 0, 'never delivered inside send()');
+  await waitFor(() => rb.messages.length === 50, 'all 50 at b');
+  assert.deepEqual(rb.messages.map((m) => /CSeq: (\d+)/.exec(m.data.toString())?.[1]), Array.from({ length: 50 }, (_, i) => String(i + 1)));
+  assert.equal(rb.messages[0]!.source.host, '127.0.0.1');
+  assert.equal(rb.messages[0]!.source.port, a.address.port);
+  // b replies to the source it saw: the wildcard-bound a is not registered for local delivery, so the kernel carries it
+  b.send(Buffer.from(sipRequest('INFO', 1)), { host: '127.0.0.1', port: a.address.port });
+  await waitFor(() => ra.messages.length === 1, 'reply at a through the socket');
+  // a closed receiver leaves the local table: the datagram goes to the (closed) port, nothing is delivered
+  const port = b.address.port;
+  await b.close();
+  a.send(Buffer.from(sipRequest('OPTIONS', 99)), { host: '127.0.0.1', port });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(rb.messages.length, 50);
 });
