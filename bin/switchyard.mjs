@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The installed `switchyard` command: runs src/cli/main.ts under tsx (TypeScript without a build step) in a
-// child process and passes signals and the exit code through.
+// The installed `switchyard` command: runs src/cli/main.ts with the TypeScript loader of bin/typescript.mjs (no build
+// step) in a child process and passes signals and the exit code through.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const child = spawn(process.execPath, ['--import', 'tsx', main, ...process.argv.slice(2)], { stdio: 'inherit' });
+const loader = new URL('./typescript.mjs', import.meta.url).href;
+const child = spawn(process.execPath, ['--import', loader, main, ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1);

@@ -1,4 +1,4 @@
-// The `switchyard` command: `node --import tsx src/cli/main.ts <command>` (npm start = `start`), or
+// The `switchyard` command: `node --import ./bin/typescript.mjs src/cli/main.ts <command>` (npm start = `start`), or
 // bin/switchyard.mjs. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';

@@ -1,4 +1,4 @@
-// The "README works" proof: `node --import tsx src/cli/main.ts start` on a fresh data directory serves the API
+// The "README works" proof: `node --import ./bin/typescript.mjs src/cli/main.ts start` on a fresh data directory serves the API
 // docs and OpenAPI documents of the four levels, accepts the demo login, lets the platform operator create a
 // brand, a brand admin and (as that admin) a client, stops cleanly on SIGTERM, and on a restart with the same
 // data directory keeps its data without loading the demo twice.
@@ -38,7 +38,7 @@ function cleanEnv(dataDir: string): NodeJS.ProcessEnv {
 }
 
 async function startSwitchyard(dataDir: string): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
+  const child = spawn(process.execPath, ['--import', './bin/typescript.mjs', 'src/cli/main.ts', 'start'], {
     cwd: ROOT, env: cleanEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -207,7 +207,7 @@ test('npm start: fresh data dir, API, demo login, SIGTERM, restart without dupli
 test('start refuses an invalid configuration with exit code 2 and names the setting', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sy-badcfg-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--http-port', 'eighty'], {
+  const child = spawn(process.execPath, ['--import', './bin/typescript.mjs', 'src/cli/main.ts', 'start', '--http-port', 'eighty'], {
     cwd: ROOT, env: cleanEnv(join(dir, 'data')), stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

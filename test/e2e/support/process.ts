@@ -1,4 +1,4 @@
-// `switchyard start` as a child process, the README way (`node --import tsx src/cli/main.ts start`), with a temp
+// `switchyard start` as a child process, the README way (`node --import ./bin/typescript.mjs src/cli/main.ts start`), with a temp
 // DATA_DIR and free ports. stop() sends SIGINT (clean shutdown), then SIGKILL after a grace period, and removes
 // the data directory.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,7 +45,7 @@ export interface PlatformProcess {
 export async function startSwitchyard(env: Record<string, string>): Promise<PlatformProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sy-start-'));
   const [http, sip, ws, app, internal] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', './bin/typescript.mjs', 'src/cli/main.ts', 'start'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
