@@ -23,6 +23,8 @@ export function buildBLegInvite(o: {
   sdp: string;
   /** Further headers (session timers). */
   headers?: Array<[string, string]>;
+  /** CSeq number (default 1; a retry after 422 takes the next one, RFC 4028 §7.4 / RFC 3261 §8.1.3.5) */
+  cseq?: number;
 }): SipRequest {
   const { caller, callee, extension } = o.route;
   const domain = callee.terminal.domain;
@@ -36,7 +38,7 @@ export function buildBLegInvite(o: {
       ['From', `${identity};tag=${o.fromTag}`],
       ['To', `<sip:${extension}@${domain}>`],
       ['Call-ID', o.callId],
-      ['CSeq', '1 INVITE'],
+      ['CSeq', `${o.cseq ?? 1} INVITE`],
       ['Contact', o.contact],
       ['P-Asserted-Identity', identity],
       ['Allow', ALLOW],

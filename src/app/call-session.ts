@@ -78,7 +78,7 @@ export class CallSession {
       bCallId: this.bCallId,
       registerDialog: (d, leg) => host.registerDialog(d, this, leg),
       trackBCall: () => host.trackBCall(this),
-      bLegHeaders: () => uacRequestHeaders(this.#aTimer.spec?.intervalS ?? host.sessionTimers.defaultSeS, host.sessionTimers),
+      bLegHeaders: (peerMinSeS) => uacRequestHeaders(this.#aTimer.spec?.intervalS ?? host.sessionTimers.defaultSeS, host.sessionTimers, peerMinSeS),
       legOptions: (l) => this.#legOptions(l),
       enqueue: (fn) => this.#enqueue(fn),
       isEnded: () => this.state === 'ended',
@@ -199,8 +199,15 @@ export class CallSession {
         return this.#end('BYE', leg);
       }
       case 'INVITE':
-      case 'UPDATE':
+      case 'UPDATE': {
+        // RFC 4028 §9: a re-INVITE/UPDATE (session refresh or not) asking for less than our Min-SE → 422
+        const st = negotiateUas(req.headers, this.#host.sessionTimers);
+        if (!st.ok) {
+          tx.respond(createResponse(req, st.status, st.reason, { headers: [['Min-SE', String(st.minSeS)]] }));
+          return;
+        }
         return reoffer(this.#inDialogContext(), leg, req, tx);
+      }
       case 'REFER':
       case 'SUBSCRIBE':
         tx.respond(createResponse(req, 501, 'Not Implemented'));

@@ -1,7 +1,7 @@
 // The setup phase of a call, from the caller's INVITE to the answer or the failure: the engine's offer on the A-leg
 // SDP, the B-leg INVITE to the edge, 18x relayed to the caller (early media through the engine), the callee's 2xx
 // answered through the engine, failures mapped for the caller, the no-answer limit and the caller's CANCEL.
-import type { SipResponse } from '../sip/message.ts';
+import type { SipRequest, SipResponse } from '../sip/message.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import { UacInvite } from '../sip/dialog/uac-invite.ts';
 import type { TimerHandle } from '../sip/clock.ts';
@@ -10,6 +10,7 @@ import { mediaRejection, reject, type Rejection } from './errors.ts';
 import type { InternalRoute } from './routing.ts';
 import type { SessionHost } from './session-host.ts';
 import { buildBLegInvite } from './b-leg.ts';
+import { MAX_PEER_MIN_SE_S, parseMinSe } from './session-timer.ts';
 import type { ALeg } from './a-leg.ts';
 import type { Leg, LegSignals } from './leg-signals.ts';
 import type { SessionRecords } from './calls/session-records.ts';
@@ -27,8 +28,8 @@ export interface SetupContext {
   /** The dialog store of the host knows `d` as this call's `leg`. */
   registerDialog(d: Dialog, leg: Leg): void;
   trackBCall(): void;
-  /** Extra headers of the B-leg INVITE (session timers). */
-  bLegHeaders(): Array<[string, string]>;
+  /** Extra headers of the B-leg INVITE (session timers; `peerMinSeS` from the callee's 422). */
+  bLegHeaders(peerMinSeS?: number): Array<[string, string]>;
   legOptions(from: Leg): LegOptions;
   enqueue(fn: () => void | Promise<void>): void;
   isEnded(): boolean;
@@ -51,6 +52,9 @@ export class CallSetup {
   #cancelTimer: TimerHandle | undefined;
   #earlyTag: string | undefined;
   #earlySdp: string | undefined;
+  /** what the B-leg INVITE was built from, for the one retry after a 422 */
+  #bInvite: Parameters<typeof buildBLegInvite>[0] | undefined;
+  #retried422 = false;
 
   constructor(c: SetupContext) {
     this.#c = c;
@@ -96,7 +100,7 @@ export class CallSetup {
       return;
     }
     if (!offer.ok) return c.failA(mediaRejection(offer.code));
-    const req = buildBLegInvite({
+    this.#bInvite = {
       route: c.route,
       callId: c.bCallId,
       fromTag: this.#bFromTag,
@@ -104,9 +108,17 @@ export class CallSetup {
       maxForwards: mf,
       sdp: offer.sdp,
       headers: c.bLegHeaders(),
-    });
+    };
     c.legs.sentSdp('b', offer.sdp);
     c.records.openCallee();
+    this.#sendInvite(buildBLegInvite(this.#bInvite));
+    c.trackBCall();
+    const ring = c.host.ringTimeoutMs;
+    if (ring > 0) this.#ringTimer = c.host.clock.setTimeout(() => c.enqueue(() => this.#noAnswer()), ring);
+  }
+
+  #sendInvite(req: SipRequest): void {
+    const c = this.#c;
     this.#uac = new UacInvite({
       layer: c.host.layer,
       store: c.host.dialogs,
@@ -120,9 +132,20 @@ export class CallSetup {
         onFailure: (res) => c.enqueue(() => this.#failed(res)),
       },
     });
-    c.trackBCall();
-    const ring = c.host.ringTimeoutMs;
-    if (ring > 0) this.#ringTimer = c.host.clock.setTimeout(() => c.enqueue(() => this.#noAnswer()), ring);
+  }
+
+  /**
+   * RFC 4028 §7.4 / §6: the callee wants a longer session interval than we asked for (422 with its Min-SE). Once per
+   * call, the INVITE goes again with that interval, the same Call-ID and From tag and the next CSeq (RFC 3261
+   * §8.1.3.5). False when there is nothing sensible to retry with.
+   */
+  #retryAfter422(res: SipResponse): boolean {
+    const prev = this.#bInvite;
+    const minSe = parseMinSe(res.headers.get('min-se'));
+    if (this.#retried422 || !prev || !this.#uac || minSe === undefined || minSe > MAX_PEER_MIN_SE_S) return false;
+    this.#retried422 = true;
+    this.#sendInvite(buildBLegInvite({ ...prev, headers: this.#c.bLegHeaders(minSe), cseq: this.#uac.invite.cseq.seq + 1 }));
+    return true;
   }
 
   async #provisional(res: SipResponse, early: Dialog | undefined): Promise<void> {
@@ -201,9 +224,13 @@ export class CallSetup {
   }
 
   #failed(res: SipResponse | { status: number; reason: string }): void {
+    if (this.#cancelled) {
+      this.#stopRing();
+      return this.#finishCancelled();
+    }
+    if (this.#gone()) return this.#stopRing();
+    if (res.status === 422 && 'headers' in res && this.#retryAfter422(res)) return; // the ring limit keeps running
     this.#stopRing();
-    if (this.#cancelled) return this.#finishCancelled();
-    if (this.#gone()) return;
     this.#c.failA(calleeFailure(res.status, res.reason));
   }
 
@@ -242,12 +269,14 @@ export class CallSetup {
 
 /**
  * What the caller hears for a final failure of the B leg. The edge already chose the best fork response.
- * - 401/407: the far side's challenge means nothing to the caller → 500.
+ * - 401/407: the far side's challenge means nothing to the caller → 500; so does a 422 we could not satisfy.
  * - 3xx: the B2BUA does not follow redirects (a callee's Contact could send the call anywhere, at the caller's
  *   client's expense: toll fraud) nor pass them on (the caller's phone would follow them past our routing) → 480.
  */
 export function calleeFailure(status: number, reason: string): Rejection | { status: number; reason: string } {
-  if (status === 401 || status === 407) return { status: 500, reason: 'Server Internal Error' };
+  // 422 (after our retry, or without a usable Min-SE) is about the B leg's session interval, which the caller
+  // cannot change: passing it on would make the caller retry in vain
+  if (status === 401 || status === 407 || status === 422) return { status: 500, reason: 'Server Internal Error' };
   if (status >= 300 && status < 400) return reject('REDIRECT_REFUSED');
   return { status, reason };
 }

@@ -63,9 +63,23 @@ export function uasResponseHeaders(spec: LegTimerSpec, peerSupports: boolean): A
   return out;
 }
 
-/** Headers of our INVITE on a leg where we are the UAC (§7.1); we offer to refresh ourselves. */
-export function uacRequestHeaders(intervalS: number, policy: SessionTimerPolicy): Array<[string, string]> {
-  return [['Supported', 'timer'], ['Session-Expires', String(intervalS)], ['Min-SE', String(policy.minSeS)]];
+/**
+ * Headers of our INVITE on a leg where we are the UAC (§7.1); we offer to refresh ourselves. `peerMinSeS`: the Min-SE
+ * of a 422 from that leg (§7.4: the retry asks for at least that much and says so in its own Min-SE).
+ */
+export function uacRequestHeaders(intervalS: number, policy: SessionTimerPolicy, peerMinSeS = 0): Array<[string, string]> {
+  const minSe = Math.max(policy.minSeS, peerMinSeS);
+  return [['Supported', 'timer'], ['Session-Expires', String(Math.max(intervalS, minSe))], ['Min-SE', String(minSe)]];
+}
+
+/** Longest Min-SE of a 422 we retry with (a day): a larger one is not a session timer any more. */
+export const MAX_PEER_MIN_SE_S = 86_400;
+
+/** Min-SE: `delta-seconds *(;generic-param)` (§5); undefined when absent or malformed. */
+export function parseMinSe(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^\s*(\d{1,9})\s*(?:;.*)?$/.exec(v);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**

@@ -146,6 +146,42 @@ describe('app B legs (fake edge)', { timeout: 60_000 }, () => {
     assert.equal(!r2.ok && r2.status, 486, 'not 420: the app supports timer');
   });
 
+  it('callee 422 with its Min-SE: the B-leg INVITE goes again once with that interval (RFC 4028 §7.4); a second 422 → 500', async () => {
+    const invites: IncomingCall[] = [];
+    edge.onCall((c) => {
+      invites.push(c);
+      if (invites.length === 1) {
+        c.serverTx!.respond(createResponse(c.invite, 422, 'Session Interval Too Small', { toTag: 'r422', headers: [['Min-SE', '40']] }));
+      } else void c.answer(rtp.sdp());
+    });
+    const call = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: [...callerHeaders, ['Supported', 'timer'], ['Session-Expires', '30']] });
+    assert.deepEqual(await call.established, { ok: true });
+    assert.equal(invites.length, 2);
+    const [first, retry] = [invites[0]!.invite, invites[1]!.invite];
+    assert.equal(first.headers.get('Session-Expires'), '30');
+    assert.equal(retry.headers.get('Session-Expires'), '40');
+    assert.equal(retry.headers.get('Min-SE'), '40');
+    assert.equal(retry.callId, first.callId);
+    assert.equal(retry.from.params.get('tag'), first.from.params.get('tag'));
+    assert.equal(retry.cseq.seq, first.cseq.seq + 1);
+    assert.equal(retry.body.toString(), first.body.toString(), 'the same offer');
+    // an in-dialog refresh below our Min-SE (2 s here) is refused with 422 and our Min-SE (§9)
+    assert.equal(await call.request('UPDATE', { headers: [['Session-Expires', '1']] }), 422);
+    assert.equal(app.sessions[0]!.state, 'confirmed', 'the 422 does not disturb the call');
+    assert.equal(await call.hangup(), 200);
+    assert.ok(await waitFor(() => app.sessions.length === 0, 2000));
+
+    let tries = 0;
+    edge.onCall((c) => {
+      tries++;
+      c.serverTx!.respond(createResponse(c.invite, 422, 'Session Interval Too Small', { toTag: `r${tries}`, headers: [['Min-SE', String(100 * tries)]] }));
+    });
+    const again = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: callerHeaders });
+    assert.deepEqual(await again.established, { ok: false, status: 500, reason: 'Server Internal Error' });
+    assert.equal(tries, 2, 'one retry only');
+    assert.ok(await waitFor(() => app.sessions.length === 0, 2000));
+  });
+
   it('caller is the refresher and never refreshes: both legs get BYE when the session expires', async () => {
     let leg: IncomingCall | undefined;
     edge.onCall((c) => {

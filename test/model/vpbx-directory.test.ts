@@ -92,6 +92,23 @@ forEachBackend('vPBX SIP directory', (b) => {
     assert.equal(dir.terminal('moved.pbx.example.com', 'gone'), undefined);
   });
 
+  it('reloads asked for during a reload share one follow-up reload', async () => {
+    const before = dir.reloadCount;
+    const asked = Array.from({ length: 10 }, () => dir.reload());
+    assert.equal(dir.reloadCount, before + 1, 'the first call starts a reload, the other nine wait for the follow-up');
+    await Promise.all(asked);
+    assert.equal(dir.reloadCount, before + 2);
+    await dir.reload();
+    assert.equal(dir.reloadCount, before + 3, 'a reload asked for when none runs starts at once');
+  });
+
+  it('a burst of API writes all become visible without a reload per write having to finish first', async () => {
+    const numbers = Array.from({ length: 20 }, (_, i) => String(700 + i));
+    await Promise.all(numbers.map((n) => injectAs(app, w.clientTokenA, 'POST', '/api/client/extensions', { number: n, routeType: 'number', numberValue: `+3494404${n}` })));
+    await caughtUp();
+    for (const n of numbers) assert.deepEqual(dir.extension(w.clientA, n)?.target, { type: 'number', number: `+3494404${n}` });
+  });
+
   it('a failed write does not move the version', async () => {
     const v = await readDirectoryVersion(b.store.db);
     assert.equal((await injectAs(app, w.clientTokenA, 'POST', '/api/client/users', { name: 'Dup', email: 'alice@a.example' })).status, 409);

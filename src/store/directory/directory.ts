@@ -3,6 +3,11 @@
 // store, per SIP message. Freshness (changes.ts): in-process writes signal at once; on PostgreSQL a LISTEN
 // connection carries other nodes' writes; a periodic version check catches anything missed. A reload builds a
 // complete new snapshot and swaps it in, so a lookup never sees half an update.
+//
+// Bursts of writes (bulk provisioning: four API writes per user) coalesce: change signals share one version
+// watcher, and every reload asked for while one runs shares a single follow-up reload, started after a pause as
+// long as the last reload took (capped at 1 s). So a burst costs at most about half a core per node however many
+// writes it holds, and a write is visible within about two reload times.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema/index.ts';
 import { listenPostgres, onDirectoryChange, readDirectoryVersion, type ChangeSubscription } from './changes.ts';
@@ -22,12 +27,22 @@ export interface DirectoryOptions {
 
 /** Delays between re-reads of the version while a signalled writer has not committed yet (ms). */
 const COMMIT_WAIT_MS = [5, 10, 20, 40, 80, 160, 320, 640];
+/** Longest pause before a follow-up reload (the pause is the last reload's duration, up to this). */
+const MAX_RELOAD_PAUSE_MS = 1000;
 
 export class Directory {
   readonly #db: Kysely<Database>;
   readonly #opts: DirectoryOptions;
   #snap: Snapshot = emptySnapshot();
   #reloading: Promise<void> | null = null;
+  /** the one reload queued behind the running one; every caller meanwhile shares it */
+  #followUp: Promise<void> | null = null;
+  #lastReloadMs = 0;
+  /** highest version announced by a change signal; one watcher at a time waits for it (#onSignal) */
+  #signalled = 0;
+  #watching = false;
+  /** reloads started, for tests of the coalescing */
+  #reloads = 0;
   #timer: NodeJS.Timeout | null = null;
   #unsubscribe: (() => void) | null = null;
   #listen: ChangeSubscription | null = null;
@@ -85,15 +100,40 @@ export class Directory {
     return this.#snap.extensions.get(extensionKey(clientId, n));
   }
 
-  /** Loads a fresh snapshot now (one at a time; concurrent callers share the running reload). */
+  /** Reloads started since open (the first load included). */
+  get reloadCount(): number {
+    return this.#reloads;
+  }
+
+  /**
+   * Loads a snapshot that starts after this call: now when none is running, else the single follow-up reload
+   * that every caller during the running one shares (see the file header).
+   */
   reload(): Promise<void> {
-    if (this.#reloading) return this.#reloading.then(() => this.reload());
+    if (this.#followUp) return this.#followUp;
+    if (!this.#reloading) return this.#startReload();
+    const pause = Math.min(MAX_RELOAD_PAUSE_MS, this.#lastReloadMs);
+    this.#followUp = this.#reloading
+      .catch(() => undefined) // the follow-up runs even when the running reload failed
+      .then(() => (pause > 0 ? new Promise<void>((r) => setTimeout(r, pause).unref()) : undefined))
+      .then(() => {
+        this.#followUp = null;
+        return this.#startReload();
+      });
+    return this.#followUp;
+  }
+
+  #startReload(): Promise<void> {
+    if (this.#closed && this.#reloads > 0) return Promise.resolve();
+    this.#reloads++;
+    const started = performance.now();
     this.#reloading = (async () => {
       try {
         const snap = await loadSnapshot(this.#db);
         if (snap.version >= this.#snap.version) this.#snap = snap;
         this.#wake();
       } finally {
+        this.#lastReloadMs = performance.now() - started;
         this.#reloading = null;
       }
     })();
@@ -120,6 +160,7 @@ export class Directory {
     if (this.#timer) clearInterval(this.#timer);
     this.#unsubscribe?.();
     await this.#listen?.close();
+    await this.#followUp?.catch(() => {});
     await this.#reloading?.catch(() => {});
   }
 
@@ -133,17 +174,32 @@ export class Directory {
     p.catch((err: unknown) => this.#opts.onError?.(err));
   }
 
-  /** A writer announced `version`: wait until it is committed (or give up: the poll catches it), then reload. */
+  /**
+   * A writer announced `version`: wait until it is committed (or give up: the poll catches it), then reload. One
+   * watcher runs at a time and follows the highest version announced meanwhile.
+   */
   #onSignal(version: number): void {
     if (this.#closed || version <= this.#snap.version) return;
+    if (version > this.#signalled) this.#signalled = version;
+    if (this.#watching) return;
+    this.#watching = true;
     this.#background((async () => {
-      for (const delay of [0, ...COMMIT_WAIT_MS]) {
-        if (delay > 0) await new Promise((r) => setTimeout(r, delay).unref());
-        if (this.#closed || this.#snap.version >= version) return;
-        if ((await readDirectoryVersion(this.#db)) >= version) {
-          await this.reload();
-          return;
+      try {
+        let delays = 0;
+        while (!this.#closed && this.#snap.version < this.#signalled) {
+          const committed = await readDirectoryVersion(this.#db);
+          if (committed > this.#snap.version) {
+            await this.reload(); // takes whatever is committed by then; later signals keep the loop going
+            delays = 0;
+            continue;
+          }
+          // the writer has not committed yet, or its transaction rolled back: wait, then give up to the poll
+          const delay = COMMIT_WAIT_MS[delays++];
+          if (delay === undefined) return;
+          await new Promise((r) => setTimeout(r, delay).unref());
         }
+      } finally {
+        this.#watching = false;
       }
     })());
   }
