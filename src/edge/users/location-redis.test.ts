@@ -136,6 +136,23 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
     await a!.close();
     await until(() => !b!.isPeerEdge('127.0.0.1', 15069));
   });
+
+  it('a node restarting after a crash drops its dead connection bindings on join; UDP ones and other nodes\' stay', async () => {
+    const { locs: [a, b, restarted] } = await nodes(3);
+    await a!.attachEdge({ id: 'edge-a', host: '127.0.0.1', port: 15071 });
+    await b!.attachEdge({ id: 'edge-b', host: '127.0.0.1', port: 15072 });
+    const tcp = (id: string) => ({ transport: 'TCP' as const, host: '192.0.2.7', port: 40000, connectionId: id });
+    await a!.apply(upd({ callId: 'k1', changes: [ch('sip:bob@10.0.0.1')], flow: tcp('tcp-dead-1') }));
+    await a!.apply(upd({ callId: 'k2', changes: [ch('sip:bob@10.0.0.2')] }));
+    await b!.apply(upd({ callId: 'k3', changes: [ch('sip:bob@10.0.0.3')], flow: tcp('tcp-live-1') }));
+    await a!.apply(upd({ aor: 'sip:dave@a.example', callId: 'k4', changes: [ch('sip:dave@10.0.0.4')], flow: tcp('tcp-dead-2') }));
+    // edge-a crashes (never closes) and comes back as a new process under the same node id
+    await restarted!.attachEdge({ id: 'edge-a', host: '127.0.0.1', port: 15071 });
+    const left = await b!.lookup(AOR);
+    assert.deepEqual(left.map((x) => x.contact).sort(), ['sip:bob@10.0.0.2', 'sip:bob@10.0.0.3']);
+    assert.deepEqual(await b!.lookup('sip:dave@a.example'), []);
+    assert.equal(await restarted!.purgeDeadConnections('edge-a'), 0, 'nothing left to purge');
+  });
 });
 
 describe('RedisCallCounter', { skip: redisSkipReason() }, () => {

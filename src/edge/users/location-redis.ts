@@ -171,8 +171,28 @@ export class RedisLocation implements LocationService {
 
   async attachEdge(node: EdgeNode): Promise<void> {
     this.#edge = node;
+    await this.purgeDeadConnections(node.id);
     await this.#r.client.hset(this.#r.key('edges'), node.id, JSON.stringify(node));
     await this.#r.client.publish(this.#r.key('edges'), node.id);
+  }
+
+  /**
+   * A node (re)joining holds no connection yet, so bindings registered through a TCP/TLS/WS connection of an earlier
+   * process under its id are dead: that connection died with the process (a crash leaves them behind; the phones
+   * register again over new connections). Removed before the node takes requests. Returns how many went.
+   */
+  async purgeDeadConnections(nodeId: string): Promise<number> {
+    const members = await this.#r.client.zrange(this.#r.key('loc-exp'), '0', '-1');
+    const aors = new Set(members.map((m) => m.slice(0, m.indexOf('\n'))));
+    let n = 0;
+    for (const aor of aors) {
+      await this.#update(aor, (stored) => {
+        const kept = stored.filter((b) => b.flow.connectionId === undefined || b.edge?.id !== nodeId);
+        n += stored.length - kept.length;
+        return kept.length === stored.length ? 'unchanged' : { ok: true, next: kept };
+      });
+    }
+    return n;
   }
 
   isPeerEdge(host: string, port: number): boolean {

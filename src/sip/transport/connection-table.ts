@@ -2,6 +2,7 @@
 // connection, RFC 3261 §18.2.2; in-dialog requests to a WebSocket client) and by remote address (reuse,
 // RFC 3261 §18.2.1 / RFC 5923 style), per-IP and global caps, and one sweep timer for idle timeouts so a
 // half-open peer costs one map entry until it is reaped, never a timer per connection.
+import { randomBytes } from 'node:crypto';
 import type { CloseReason, ConnectionInfo } from './types.ts';
 
 export interface Connection {
@@ -16,9 +17,14 @@ export interface Connection {
 }
 
 let seq = 0;
-/** Process-unique connection id, e.g. `tcp-42`. */
+/**
+ * Random per process: connection ids outlive the process in shared registrations (Redis location), and a restarted
+ * node must not take a dead connection's id for a new one (a request for the old phone would reach the new one).
+ */
+const incarnation = randomBytes(3).toString('hex');
+/** Connection id unique across processes and restarts, e.g. `tcp-3fa9c1-42`. */
 export function nextConnectionId(transport: string): string {
-  return `${transport.toLowerCase()}-${++seq}`;
+  return `${transport.toLowerCase()}-${incarnation}-${++seq}`;
 }
 
 function remoteKey(host: string, port: number): string {
