@@ -102,7 +102,7 @@ test('RTCP is relayed on port + 1', async () => {
   }
 });
 
-test('delete releases every port; the call is then unknown', async () => {
+test('delete releases every port (kept bound for reuse until trimmed); the call is then unknown', async () => {
   const call = await setUpCall(engine);
   const inUse = engine.pool.inUse;
   assert.ok(inUse >= 2);
@@ -111,6 +111,8 @@ test('delete releases every port; the call is then unknown', async () => {
   assert.ok(del.ok);
   call.close();
   assert.equal(engine.pool.inUse, inUse - 2);
+  assert.ok(engine.pool.idleCount >= 2);
+  assert.ok(engine.pool.trim(true) >= 2, 'idle pairs go back to the system when trimmed');
   for (const p of ports.flatMap((p) => [p, p + 1])) {
     const s = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
@@ -233,4 +235,55 @@ test('ping reports health', async () => {
   const h = await engine.ping();
   assert.equal(h.ok, true);
   assert.match(h.detail[0] ?? '', /^builtin \d+ calls/);
+});
+
+test('released pairs are reused after a quiet quarantine, never while late media still arrives; keepIdleMs 0 closes at once', async () => {
+  const b = randomPortBase(8);
+  let now = 1_000_000;
+  const pooled = new BuiltinMediaEngine({ portMin: b, portMax: b + 7, now: () => now, portReuse: { quarantineMs: 2000, keepIdleMs: 30_000 } });
+  const phone = await RtpPhone.open();
+  const late = createSocket('udp4');
+  try {
+    assert.ok((await pooled.offer({ callId: 'one', fromTag: 't', sdp: phone.sdp() })).ok);
+    const first = pooled.pool.inUse;
+    assert.ok((await pooled.delete({ callId: 'one' })).ok);
+    assert.equal(pooled.pool.idleCount, first);
+    // within the quarantine a new call gets fresh pairs (the range has room), not the released ones
+    const r2 = await pooled.offer({ callId: 'two', fromTag: 't', sdp: phone.sdp() });
+    assert.ok(r2.ok);
+    assert.equal(pooled.pool.idleCount, first, 'idle pairs untouched');
+    assert.ok((await pooled.delete({ callId: 'two' })).ok);
+    // late media to an idle pair: not relayed anywhere, and it restarts that pair's quarantine
+    now += 5000;
+    const idlePort = b % 2 === 0 ? b : b + 1;
+    late.send(Buffer.alloc(172), idlePort, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 100));
+    const afterLate = await pooled.offer({ callId: 'three', fromTag: 't', sdp: phone.sdp() });
+    assert.ok(afterLate.ok);
+    assert.doesNotMatch(afterLate.sdp, new RegExp(`m=audio ${idlePort} `), 'the pair that just got a packet is not reused');
+    // once quiet for the quarantine, idle pairs are handed out again (no new socket)
+    assert.ok((await pooled.delete({ callId: 'three' })).ok);
+    now += 3000;
+    const idleBefore = pooled.pool.idleCount;
+    assert.ok((await pooled.offer({ callId: 'four', fromTag: 't', sdp: phone.sdp() })).ok);
+    assert.equal(pooled.pool.idleCount, idleBefore - 2, 'two idle pairs reused (one per side)');
+    assert.ok((await pooled.delete({ callId: 'four' })).ok);
+    now += 31_000;
+    pooled.sweep();
+    assert.equal(pooled.pool.idleCount, 0, 'idle pairs older than keepIdleMs are closed by the sweep');
+  } finally {
+    late.close();
+    await pooled.close();
+    phone.close();
+  }
+  const c = randomPortBase(8);
+  const unpooled = new BuiltinMediaEngine({ portMin: c, portMax: c + 7, portReuse: { keepIdleMs: 0 } });
+  try {
+    assert.ok((await unpooled.offer({ callId: 'x', fromTag: 't', sdp: phone.sdp() })).ok);
+    assert.ok((await unpooled.delete({ callId: 'x' })).ok);
+    assert.equal(unpooled.pool.idleCount, 0);
+    assert.equal(unpooled.pool.inUse, 0);
+  } finally {
+    await unpooled.close();
+  }
 });

@@ -29,6 +29,8 @@ export interface BuiltinEngineOptions {
   inactivityTimeoutMs?: number;
   /** Told after a call was released for inactivity, so the B2BUA can hang it up. */
   onTimeout?: (callId: string) => void;
+  /** Reuse of released port pairs (port-pool.ts): quiet time before reuse and how long they stay bound (ms). */
+  portReuse?: { quarantineMs?: number; keepIdleMs?: number };
   now?: () => number;
 }
 
@@ -48,9 +50,9 @@ export class BuiltinMediaEngine implements MediaEngine {
       throw new RangeError('advertisedAddress is required when binding every interface');
     }
     this.advertised = opts.advertisedAddress ?? bind;
-    this.pool = new PortPool(bind, opts.portMin ?? 13000, opts.portMax ?? 19000);
-    this.timeoutMs = opts.inactivityTimeoutMs ?? 60_000;
     this.now = opts.now ?? Date.now;
+    this.pool = new PortPool(bind, opts.portMin ?? 13000, opts.portMax ?? 19000, { ...opts.portReuse, now: () => this.now() });
+    this.timeoutMs = opts.inactivityTimeoutMs ?? 60_000;
     this.sweeper = setInterval(() => this.sweep(), Math.max(100, Math.min(5000, this.timeoutMs / 4)));
     this.sweeper.unref();
   }
@@ -152,10 +154,12 @@ export class BuiltinMediaEngine implements MediaEngine {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     for (const call of [...this.calls.values()]) this.release(call);
+    this.pool.trim(true);
   }
 
   /** Releases calls without packets or signalling for longer than the inactivity timeout. */
   sweep(): void {
+    this.pool.trim();
     const now = this.now();
     for (const call of [...this.calls.values()]) {
       const total = call.packetTotal();

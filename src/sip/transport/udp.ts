@@ -46,7 +46,7 @@ export function looksLikeIp(host: string, family: 4 | 6): boolean {
  * Contact, Route), so those go straight to the socket and only names take the resolver. A malformed
  * literal fails in the send itself, with the same error callback.
  */
-function lookupFor(family: 4 | 6): NonNullable<dgram.SocketOptions['lookup']> {
+export function ipLiteralLookup(family: 4 | 6): NonNullable<dgram.SocketOptions['lookup']> {
   // dgram passes the family number as the second argument (typed as lookup options)
   return (host, options, cb) => {
     if (looksLikeIp(host, family)) cb(null, host, family);
@@ -90,7 +90,7 @@ export class UdpTransport implements Transport {
     this.#socket = dgram.createSocket({
       type,
       ipv6Only: type === 'udp6',
-      lookup: lookupFor(type === 'udp6' ? 6 : 4),
+      lookup: ipLiteralLookup(type === 'udp6' ? 6 : 4),
       ...(opts.limits.udpBufferBytes > 0
         ? { recvBufferSize: opts.limits.udpBufferBytes, sendBufferSize: opts.limits.udpBufferBytes }
         : {}),
