@@ -13,6 +13,9 @@ export interface RedisServer {
   port: number;
   /** Stops the server and removes its directory. Idempotent. */
   stop(): Promise<void>;
+  /** Outage drills: kill the server (SIGKILL, nothing saved), then start a fresh empty one on the same port. */
+  kill(): Promise<void>;
+  restart(): Promise<void>;
 }
 
 /** Why redis-server cannot be used here, or null if it can. */
@@ -92,7 +95,8 @@ export async function startRedis(): Promise<RedisServer> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', join(dir, 'redis.log')];
-      const c = spawn('redis-server', args, { stdio: 'ignore' });
+      const launch = (): ChildProcess => spawn('redis-server', args, { stdio: 'ignore' });
+      let c = launch();
       child = c;
       try {
         await waitReady(port, c);
@@ -101,19 +105,30 @@ export async function startRedis(): Promise<RedisServer> {
         if (attempt >= 3) throw e;
         continue;
       }
+      const end = async (signal: NodeJS.Signals): Promise<void> => {
+        if (c.exitCode !== null || c.signalCode !== null) return;
+        const exited = new Promise<void>((r) => c.once('exit', () => r()));
+        c.kill(signal);
+        const t = setTimeout(() => c.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(t);
+      };
       return {
         url: `redis://127.0.0.1:${port}`,
         port,
         async stop() {
-          if (c.exitCode === null && c.signalCode === null) {
-            const exited = new Promise<void>((r) => c.once('exit', () => r()));
-            c.kill('SIGTERM');
-            const t = setTimeout(() => c.kill('SIGKILL'), 3000);
-            await exited;
-            clearTimeout(t);
-          }
+          await end('SIGTERM');
           rmSync(dir, { recursive: true, force: true });
           unhook();
+        },
+        async kill() {
+          await end('SIGKILL');
+        },
+        async restart() {
+          await end('SIGKILL');
+          c = launch();
+          child = c;
+          await waitReady(port, c);
         },
       };
     }

@@ -13,6 +13,7 @@ export const EDGE_ERRORS = {
   EDGE_NOT_REGISTERED: { status: 480, reason: 'Not registered' },
   EDGE_NO_ROUTE: { status: 404, reason: 'Not here' },
   EDGE_NO_APP_NODE: { status: 503, reason: 'No application server' },
+  EDGE_LOCATION_UNAVAILABLE: { status: 503, reason: 'Location service unavailable' },
   EDGE_UNTRUSTED: { status: 403, reason: 'Forbidden' },
   EDGE_UNKNOWN_TARGET: { status: 404, reason: 'Unknown target' },
   EDGE_METHOD: { status: 405, reason: 'Method Not Allowed' },

@@ -21,6 +21,7 @@ import {
   applyRegister,
   emitChange,
   liveBindings,
+  LocationUnavailableError,
   onConnection,
   type ApplyResult,
   type Binding,
@@ -122,16 +123,38 @@ export class RedisLocation implements LocationService {
     await loc.refreshPeers();
     await loc.#refreshSize();
     loc.#schedule();
+    // after a lost connection: announce this edge again (a restarted Redis without persistence forgot it) and
+    // re-read the peers (changes meanwhile were missed)
+    const onReady = (): void => {
+      if (loc.#closed) return;
+      const node = loc.#edge;
+      void (async () => {
+        if (node) await loc.#announce(node);
+        await loc.refreshPeers();
+      })().catch(loc.#onError);
+    };
+    loc.#r.client.on('ready', onReady);
+    loc.#unsubscribe.push(() => loc.#r.client.off('ready', onReady));
     return loc;
   }
 
   async lookup(aor: string): Promise<Binding[]> {
-    const raw = (await this.#r.client.get(this.#aorKey(aor))) ?? '';
+    let raw: string;
+    try {
+      raw = (await this.#r.client.get(this.#aorKey(aor))) ?? '';
+    } catch (e) {
+      throw new LocationUnavailableError(e);
+    }
     return liveBindings(parseStored(raw), this.#clock.now());
   }
 
   async apply(u: RegisterUpdate): Promise<ApplyResult> {
-    const r = await this.#update(u.aor, (stored, now) => applyRegister(stored, u, now, this.#edge));
+    let r: ApplyResult;
+    try {
+      r = await this.#update(u.aor, (stored, now) => applyRegister(stored, u, now, this.#edge));
+    } catch (e) {
+      throw new LocationUnavailableError(e);
+    }
     if (!r.ok) return r;
     if (u.flow.connectionId !== undefined && r.bindings.some((b) => b.flow.connectionId === u.flow.connectionId)) {
       let set = this.#byConnection.get(u.flow.connectionId);
@@ -172,6 +195,10 @@ export class RedisLocation implements LocationService {
   async attachEdge(node: EdgeNode): Promise<void> {
     this.#edge = node;
     await this.purgeDeadConnections(node.id);
+    await this.#announce(node);
+  }
+
+  async #announce(node: EdgeNode): Promise<void> {
     await this.#r.client.hset(this.#r.key('edges'), node.id, JSON.stringify(node));
     await this.#r.client.publish(this.#r.key('edges'), node.id);
   }

@@ -73,6 +73,17 @@ export type ApplyResult =
 export type ChangeOrigin = 'local' | 'remote';
 export type LocationListener = (aor: string, bindings: readonly Binding[], origin: ChangeOrigin) => void;
 
+/**
+ * The shared location (Redis) did not answer: a runtime-state outage, not a bug. The edge answers 503 with
+ * Retry-After and keeps going; the client reconnects by itself (src/store/runtime/redis.ts).
+ */
+export class LocationUnavailableError extends Error {
+  readonly code = 'EDGE_LOCATION_UNAVAILABLE';
+  constructor(cause: unknown) {
+    super(`location service unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
 export interface LocationService {
   /** true when other edge nodes share these bindings (Redis): changes arrive from elsewhere too */
   readonly shared: boolean;

@@ -23,7 +23,7 @@ import { EDGE_ERRORS, type EdgeErrorCode } from './errors.ts';
 import { flowOf, flowTarget, type EdgeNode, type Flow } from './flow.ts';
 import type { EdgeGuards } from './guards.ts';
 import { addCallerHeaders, keepAllowedFromApp, readTargetHeaders, stripAllInternal } from './internal-headers.ts';
-import { aorOf, type LocationService } from './location.ts';
+import { aorOf, LocationUnavailableError, type LocationService } from './location.ts';
 import { ProxyTransaction } from './proxy-tx.ts';
 import { randomHex } from '../../sip/random.ts';
 import type { Registrar } from './registrar.ts';
@@ -75,12 +75,16 @@ export class EdgeProxy {
     d.apps.onAck((ack, src) => this.#ackFromApp(ack, src));
     d.apps.onStrayResponse((res) => this.#stray(res, undefined));
     // RFC 5626 spirit: a binding reachable only through a closed connection is gone.
-    d.phones.onConnectionClose((info) => void d.location.dropConnection(info.id));
+    d.phones.onConnectionClose((info) => {
+      d.location.dropConnection(info.id).catch((e: unknown) => (d.onError ?? ((err) => console.error('users edge:', err)))(e));
+    });
   }
 
   #bug(tx: ServerTransaction, e: unknown): void {
     try {
-      reply(tx, 500, 'Server Internal Error');
+      // a runtime-state outage (Redis) is not a bug: 503 and a hint when to come back (RFC 3261 §21.5.4)
+      if (e instanceof LocationUnavailableError) fail(tx, 'EDGE_LOCATION_UNAVAILABLE', [['Retry-After', '5']]);
+      else reply(tx, 500, 'Server Internal Error');
     } catch {
       // the transaction is gone: nothing to answer
     }
@@ -179,7 +183,14 @@ export class EdgeProxy {
       policy: tc.reject ?? terminal.user?.rejectMethod ?? 'default',
       ...(this.#d.timerCMs !== undefined ? { timerCMs: this.#d.timerCMs } : {}),
     });
-    const bindings = await this.#d.location.lookup(aorOf(terminal.name, terminal.domain));
+    let bindings;
+    try {
+      bindings = await this.#d.location.lookup(aorOf(terminal.name, terminal.domain));
+    } catch (e) {
+      if (!(e instanceof LocationUnavailableError)) throw e;
+      this.#d.onError?.(e);
+      return ptx.reply(EDGE_ERRORS.EDGE_LOCATION_UNAVAILABLE.status, EDGE_ERRORS.EDGE_LOCATION_UNAVAILABLE.reason);
+    }
     if (ptx.finished) return; // cancelled meanwhile
     const multi = tc.multiContact ?? terminal.user?.multiContact ?? true;
     // non-INVITE requests (MESSAGE, NOTIFY…) are not forked: the latest device gets them
