@@ -112,7 +112,7 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
         listen: [{ transport: 'udp', host: config.sip.app.host, port: config.sip.app.port }],
         // SIP_UDP_BUFFER applies to the app's internal socket too: bursts from the edges must not overflow it
         limits: { udpBufferBytes: config.edge.udpBufferBytes },
-        edges: [{ host: config.sip.edgeInternal.host, port: config.sip.edgeInternal.port, transport: 'UDP' }],
+        edges: (config.sip.edgeNodes ?? [config.sip.edgeInternal]).map((e) => ({ host: e.host, port: e.port, transport: 'UDP' as const })),
         log: (line) => out.info(`app: ${line}`),
       });
       appRef = app;
@@ -126,7 +126,7 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
     }
 
     if (wantEdge) {
-      const appPort = app ? app.address.port : config.sip.app.port;
+      const appNodes = config.sip.appNodes ?? [app ? app.address : config.sip.app];
       const secure = edgeTlsForStart(config, out);
       const location = redis ? await RedisLocation.open({ redis, onError }) : undefined;
       // stopped after the edge (stoppers run in reverse): leaving removes this edge from the Redis edge registry
@@ -135,7 +135,7 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
         directory,
         listen: edgeListeners(config, secure?.tls ?? null),
         internal: { transport: 'udp', host: config.sip.edgeInternal.host, port: config.sip.edgeInternal.port },
-        appNodes: [{ host: config.sip.app.host, port: appPort, transport: 'UDP' }],
+        appNodes: appNodes.map((n) => ({ host: n.host, port: n.port, transport: 'UDP' as const })),
         store: { db: store.db, node: config.nodeName },
         node: config.nodeName,
         ...(location ? { location } : {}),
@@ -154,7 +154,7 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
       }
       if (secure) roles.banner.push(`  users TLS cert     ${secure.description}`);
       const i = edge.internalAddress;
-      app?.setEdges([{ host: i.host, port: i.port, transport: 'UDP' }]);
+      if (!config.sip.edgeNodes) app?.setEdges([{ host: i.host, port: i.port, transport: 'UDP' }]);
       roles.banner.push(`  users edge internal sip:${i.host}:${i.port} (UDP, app nodes only)`);
     }
   } catch (err) {

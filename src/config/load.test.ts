@@ -145,6 +145,26 @@ test('MEDIA accepts an rtpengine relay set with metrics; RTP_PORTS and internal 
   assert.equal(bad.ok, false);
 });
 
+test('internal SIP address and the nodes of other hosts: SIP_INTERNAL_IP, SIP_APP_NODES, SIP_EDGE_NODES', () => {
+  const d = loadConfig({ env: {}, interfaces: noIfaces });
+  assert.ok(d.ok);
+  assert.equal(d.config.sip.app.host, '127.0.0.1');
+  assert.equal(d.config.sip.appNodes, null);
+  assert.equal(d.config.sip.edgeNodes, null);
+  const r = loadConfig({
+    env: { SIP_INTERNAL_IP: '10.0.0.5', SIP_APP_NODES: '10.0.0.6:6060, 10.0.0.7:6061', SIP_EDGE_NODES: '[fd00::5]:5069' },
+    interfaces: noIfaces,
+  });
+  assert.ok(r.ok);
+  assert.deepEqual([r.config.sip.app.host, r.config.sip.edgeInternal.host], ['10.0.0.5', '10.0.0.5']);
+  assert.deepEqual(r.config.sip.appNodes, [{ host: '10.0.0.6', port: 6060 }, { host: '10.0.0.7', port: 6061 }]);
+  assert.deepEqual(r.config.sip.edgeNodes, [{ host: 'fd00::5', port: 5069 }]);
+  assert.match(describeConfig(r.config).SIP_INTERNAL ?? '', /app nodes 10\.0\.0\.6:6060,10\.0\.0\.7:6061, edge nodes fd00::5:5069/);
+  const bad = loadConfig({ env: { SIP_INTERNAL_IP: 'edge.example', SIP_APP_NODES: '10.0.0.6', SIP_EDGE_NODES: 'host.example:5069' }, interfaces: noIfaces });
+  assert.equal(bad.ok, false);
+  if (!bad.ok) assert.deepEqual(bad.errors.map((e) => e.setting).sort(), ['sipAppNodes', 'sipEdgeNodes', 'sipInternalIp']);
+});
+
 test('SIP TLS certificate: unset by default, paths resolved from cwd, refused without its key (and vice versa)', () => {
   const d = loadConfig({ env: {}, cwd: '/srv/sy', interfaces: noIfaces });
   assert.ok(d.ok);

@@ -19,6 +19,10 @@ export interface Config {
     app: { host: string; port: number };
     /** the users edge's internal listener (app nodes send B legs there) */
     edgeInternal: { host: string; port: number };
+    /** SIP_APP_NODES: app nodes of the users edge; null = this process's app, else SIP_INTERNAL_IP:SIP_APP_PORT */
+    appNodes: Array<{ host: string; port: number }> | null;
+    /** SIP_EDGE_NODES: edges of the app; null = this process's edge, else SIP_INTERNAL_IP:SIP_EDGE_INTERNAL_PORT */
+    edgeNodes: Array<{ host: string; port: number }> | null;
     /**
      * PEM certificate and key files (absolute) of the TLS/WSS listeners; both null = a self-signed pair generated
      * once into `${dataDir}/tls` (src/cli/edge-tls.ts)
@@ -118,8 +122,10 @@ export function loadConfig(input: ConfigInput = {}): ConfigResult {
         tcp: get('sipTrunksPort', 7060),
         tls: get('sipTrunksTlsPort', 7061),
       },
-      app: { host: '127.0.0.1', port: get('sipAppPort', 6060) },
-      edgeInternal: { host: '127.0.0.1', port: get('sipEdgeInternalPort', 5069) },
+      app: { host: get('sipInternalIp', '127.0.0.1'), port: get('sipAppPort', 6060) },
+      edgeInternal: { host: get('sipInternalIp', '127.0.0.1'), port: get('sipEdgeInternalPort', 5069) },
+      appNodes: get<Array<{ host: string; port: number }> | null>('sipAppNodes', null),
+      edgeNodes: get<Array<{ host: string; port: number }> | null>('sipEdgeNodes', null),
       tls: { cert: optionalPath('sipTlsCert'), key: optionalPath('sipTlsKey') },
       digestAlgorithms: get<Array<'MD5' | 'SHA-256'>>('sipDigestAlgorithms', ['MD5']),
     },
@@ -196,7 +202,9 @@ export function describeConfig(c: Config): Record<string, string> {
     SIP_TLS: c.sip.tls.cert ? `certificate ${c.sip.tls.cert}, key ${c.sip.tls.key ?? ''}` : `self-signed in ${c.dataDir}/tls`,
     SIP_TRUNKS: `udp/tcp ${c.sip.trunks.udp}, tls ${c.sip.trunks.tls}`,
     REDIS_URL: c.redisUrl ? maskUrl(c.redisUrl) : '(none: in-memory)',
-    SIP_INTERNAL: `app udp ${c.sip.app.host}:${c.sip.app.port}, edge udp ${c.sip.edgeInternal.host}:${c.sip.edgeInternal.port}`,
+    SIP_INTERNAL: `app udp ${c.sip.app.host}:${c.sip.app.port}, edge udp ${c.sip.edgeInternal.host}:${c.sip.edgeInternal.port}`
+      + (c.sip.appNodes ? `, app nodes ${c.sip.appNodes.map((n) => `${n.host}:${n.port}`).join(',')}` : '')
+      + (c.sip.edgeNodes ? `, edge nodes ${c.sip.edgeNodes.map((n) => `${n.host}:${n.port}`).join(',')}` : ''),
     MEDIA: c.media.kind === 'builtin'
       ? `builtin, RTP ${c.rtpPorts.min}-${c.rtpPorts.max}`
       : `rtpengine ${c.media.relays.map((r) => `${r.host}:${r.port}${r.metric !== 1 ? `@${r.metric}` : ''}`).join(',')}`,

@@ -74,6 +74,25 @@ export function media(raw: string): ParseResult<MediaSetting> {
   return { ok: true, value: { kind: 'rtpengine', host: first.host, port: first.port, relays: r.value.relays } };
 }
 
+/** An IP literal (v4 or v6): an address to bind and advertise. */
+export function ip(raw: string): ParseResult<string> {
+  const v = raw.trim();
+  return isIP(v) !== 0 ? { ok: true, value: v } : { ok: false, message: `"${raw}" is not an IP address` };
+}
+
+/** `HOST:PORT[,HOST:PORT…]` (IPv6 in brackets): the internal SIP listeners of other nodes. */
+export function sipNodes(raw: string): ParseResult<Array<{ host: string; port: number }>> {
+  const out: Array<{ host: string; port: number }> = [];
+  for (const part of raw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(part);
+    const h = m ? (m[1] ?? m[2] ?? '') : '';
+    const p = m ? port(m[3]!) : undefined;
+    if (!m || isIP(h) === 0 || !p?.ok || p.value === 0) return { ok: false, message: `"${part}" is not IP:PORT` };
+    out.push({ host: h, port: p.value });
+  }
+  return out.length > 0 ? { ok: true, value: out } : { ok: false, message: 'at least one IP:PORT is required' };
+}
+
 /** `MIN-MAX` port range (RTP of the builtin media engine). */
 export function portRange(raw: string): ParseResult<{ min: number; max: number }> {
   const m = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(raw);
@@ -186,12 +205,18 @@ export const SETTINGS = {
   rtpPorts: { key: 'rtpPorts', env: 'RTP_PORTS', flag: '--rtp-ports', defaultText: '13000-19000', parse: portRange,
     help: 'UDP port range of the builtin media engine (RTP even, RTCP odd)' },
   sipAppPort: { key: 'sipAppPort', env: 'SIP_APP_PORT', flag: '--sip-app-port', defaultText: '6060', parse: port,
-    help: 'application server (B2BUA) internal SIP listener, UDP on 127.0.0.1; only edges talk to it' },
+    help: 'application server (B2BUA) internal SIP listener, UDP on SIP_INTERNAL_IP; only edges talk to it' },
+  sipInternalIp: { key: 'sipInternalIp', env: 'SIP_INTERNAL_IP', flag: '--sip-internal-ip', defaultText: '127.0.0.1', parse: ip,
+    help: 'address of the internal SIP listeners (app and edge-internal ports), bound and advertised; a private address lets nodes on several hosts talk' },
+  sipAppNodes: { key: 'sipAppNodes', env: 'SIP_APP_NODES', flag: '--sip-app-nodes', defaultText: "(this process's app, else SIP_INTERNAL_IP:SIP_APP_PORT)",
+    parse: sipNodes, help: 'app nodes the users edge sends calls to (hash per client) and trusts, as IP:PORT,…' },
+  sipEdgeNodes: { key: 'sipEdgeNodes', env: 'SIP_EDGE_NODES', flag: '--sip-edge-nodes', defaultText: "(this process's edge, else SIP_INTERNAL_IP:SIP_EDGE_INTERNAL_PORT)",
+    parse: sipNodes, help: 'users edges (internal listeners) the app sends B legs to (the first) and takes requests from, as IP:PORT,…' },
   sipDigestAlgorithms: { key: 'sipDigestAlgorithms', env: 'SIP_DIGEST_ALGORITHMS', flag: '--sip-digest-algorithms',
     defaultText: 'MD5', parse: digestAlgorithms,
     help: 'digest challenges of the users edge, e.g. MD5 or SHA-256,MD5 (libre/baresip phones fail on any SHA-256 challenge)' },
   sipEdgeInternalPort: { key: 'sipEdgeInternalPort', env: 'SIP_EDGE_INTERNAL_PORT', flag: '--sip-edge-internal-port',
-    defaultText: '5069', parse: port, help: 'users edge internal SIP listener for app nodes, UDP on 127.0.0.1' },
+    defaultText: '5069', parse: port, help: 'users edge internal SIP listener for app nodes, UDP on SIP_INTERNAL_IP' },
   roles: { key: 'roles', env: 'ROLES', flag: '--roles', defaultText: ROLES.join(','), parse: roles,
     help: 'roles this process runs' },
   jwtSecret: { key: 'jwtSecret', env: 'JWT_SECRET', flag: '--jwt-secret', defaultText: '(generated into DATA_DIR/secrets.json)',

@@ -3,6 +3,8 @@
 // (process 2), both on DATABASE_URL + REDIS_URL with the same secrets. Demo phones register at the edge process and
 // Alice calls Bob: the edge must reach the app process's listener (SIP_APP_PORT) with the A leg and the app must reach
 // the edge's internal listener (SIP_EDGE_INTERNAL_PORT) with the B leg. The call's rows are written by the app node.
+// The app process stands for another host: its internal listener is on 127.0.0.2 (SIP_INTERNAL_IP), and each side is
+// told where the other is (SIP_APP_NODES, SIP_EDGE_NODES).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -41,10 +43,13 @@ describe('split topology: edge process + app process on PostgreSQL and Redis', {
       SIP_EDGE_INTERNAL_PORT: String(await freePort()),
       RTP_PORTS: `${rtp}-${rtp + 99}`,
     };
-    const edge = await startSwitchyard({ ...common, ROLES: 'api,edge,billing,jobs', NODE_NAME: 'split-edge' });
+    const edge = await startSwitchyard({ ...common, ROLES: 'api,edge,billing,jobs', NODE_NAME: 'split-edge', SIP_APP_NODES: `127.0.0.2:${common.SIP_APP_PORT}` });
     procs.push(edge);
     edgeSip = edge.sipPort;
-    procs.push(await startSwitchyard({ ...common, ROLES: 'app', NODE_NAME: 'split-app', DEMO_DATA: 'false' }));
+    procs.push(await startSwitchyard({
+      ...common, ROLES: 'app', NODE_NAME: 'split-app', DEMO_DATA: 'false',
+      SIP_INTERNAL_IP: '127.0.0.2', SIP_EDGE_NODES: `127.0.0.1:${common.SIP_EDGE_INTERNAL_PORT}`,
+    }));
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
   });
@@ -77,7 +82,7 @@ describe('split topology: edge process + app process on PostgreSQL and Redis', {
     assert.match(edge!.output(), /users edge internal sip:127\.0\.0\.1:\d+/);
     assert.doesNotMatch(edge!.output(), /app \(B2BUA\)/);
     assert.match(app!.output(), /roles: app\b/);
-    assert.match(app!.output(), /app \(B2BUA\)\s+sip:127\.0\.0\.1:\d+/);
+    assert.match(app!.output(), /app \(B2BUA\)\s+sip:127\.0\.0\.2:\d+/);
     assert.doesNotMatch(app!.output(), /users SIP UDP/);
   });
 
