@@ -144,6 +144,10 @@ export class CallSetup {
     const minSe = parseMinSe(res.headers.get('min-se'));
     if (this.#retried422 || !prev || !this.#uac || minSe === undefined || minSe > MAX_PEER_MIN_SE_S) return false;
     this.#retried422 = true;
+    // early media of the first attempt belonged to a dialog that ended with it (its early dialog is terminated, so
+    // an UPDATE towards it is refused until the retry makes a new one)
+    this.#earlyTag = undefined;
+    this.#earlySdp = undefined;
     this.#sendInvite(buildBLegInvite({ ...prev, headers: this.#c.bLegHeaders(minSe), cseq: this.#uac.invite.cseq.seq + 1 }));
     return true;
   }

@@ -74,10 +74,12 @@ export function media(raw: string): ParseResult<MediaSetting> {
   return { ok: true, value: { kind: 'rtpengine', host: first.host, port: first.port, relays: r.value.relays } };
 }
 
-/** An IP literal (v4 or v6): an address to bind and advertise. */
+/** An IP literal (v4 or v6) to bind and advertise: not the unspecified address, which other nodes cannot reach. */
 export function ip(raw: string): ParseResult<string> {
   const v = raw.trim();
-  return isIP(v) !== 0 ? { ok: true, value: v } : { ok: false, message: `"${raw}" is not an IP address` };
+  if (isIP(v) === 0) return { ok: false, message: `"${raw}" is not an IP address` };
+  if (v === '0.0.0.0' || /^[0:]+$/.test(v)) return { ok: false, message: `"${raw}" is the unspecified address: give one the other nodes can reach` };
+  return { ok: true, value: v };
 }
 
 /** `HOST:PORT[,HOST:PORT…]` (IPv6 in brackets): the internal SIP listeners of other nodes. */

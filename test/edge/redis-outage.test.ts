@@ -72,6 +72,16 @@ describe('users edge: Redis outage and recovery', { skip: redisSkipReason() }, (
     assert.ok(errors.length > 0, 'the outage is reported to the operator log');
 
     await server!.restart(); // empty: what a Redis restart without persistence looks like
+    await eventually(async () => (await bob.register({ expires: 600 })).ok);
+
+    // a hung Redis (connections open, no replies): answered 503 after the command timeout, not left waiting
+    server!.pause();
+    try {
+      const hung = await bob.register({ expires: 600 });
+      assert.deepEqual(hung.ok ? 'registered' : hung.status, 503);
+    } finally {
+      server!.resume();
+    }
     await eventually(async () => (await redis.client.hget(redis.key('edges'), 'edge-a').catch(() => null)) !== null);
     await eventually(async () => (await bob.register({ expires: 600 })).ok);
     assert.equal((await W!.edge.location.lookup(aorOf('bob', DOMAIN))).length, 1);

@@ -16,6 +16,9 @@ export interface RedisServer {
   /** Outage drills: kill the server (SIGKILL, nothing saved), then start a fresh empty one on the same port. */
   kill(): Promise<void>;
   restart(): Promise<void>;
+  /** A hung Redis: stopped (SIGSTOP) with its connections open, then continued (SIGCONT). */
+  pause(): void;
+  resume(): void;
 }
 
 /** Why redis-server cannot be used here, or null if it can. */
@@ -123,6 +126,12 @@ export async function startRedis(): Promise<RedisServer> {
         },
         async kill() {
           await end('SIGKILL');
+        },
+        pause() {
+          c.kill('SIGSTOP');
+        },
+        resume() {
+          c.kill('SIGCONT');
         },
         async restart() {
           await end('SIGKILL');

@@ -99,6 +99,8 @@ export class RedisLocation implements LocationService {
   readonly #listeners = new Set<LocationListener>();
   /** local connection id → AoRs registered through it (connections live on one node only) */
   readonly #byConnection = new Map<string, Set<string>>();
+  /** drops of closed connections that failed while Redis was away: connection id → AoRs still to clean */
+  readonly #failedDrops = new Map<string, Set<string>>();
   /** `host|port` → peer edge */
   #peers = new Map<string, EdgeNode>();
   #edge: EdgeNode | undefined;
@@ -129,8 +131,18 @@ export class RedisLocation implements LocationService {
       if (loc.#closed) return;
       const node = loc.#edge;
       void (async () => {
-        if (node) await loc.#announce(node);
+        if (node) {
+          await loc.#announce(node);
+          // close() ran meanwhile and already deleted the entry: do not leave a departed edge behind
+          if (loc.#closed) await loc.#r.client.hdel(loc.#r.key('edges'), node.id);
+        }
         await loc.refreshPeers();
+        for (const [id, aors] of [...loc.#failedDrops]) {
+          loc.#failedDrops.delete(id);
+          const known = loc.#byConnection.get(id);
+          loc.#byConnection.set(id, known ? new Set([...known, ...aors]) : aors);
+          await loc.dropConnection(id);
+        }
       })().catch(loc.#onError);
     };
     loc.#r.client.on('ready', onReady);
@@ -168,12 +180,20 @@ export class RedisLocation implements LocationService {
     const aors = this.#byConnection.get(connectionId);
     this.#byConnection.delete(connectionId);
     let n = 0;
-    for (const aor of aors ?? []) {
-      await this.#update(aor, (stored) => {
-        const kept = stored.filter((b) => !onConnection(b, connectionId, this.#edge?.id));
-        n += stored.length - kept.length;
-        return kept.length === stored.length ? 'unchanged' : { ok: true, next: kept };
-      });
+    const left = new Set(aors ?? []);
+    try {
+      for (const aor of aors ?? []) {
+        await this.#update(aor, (stored) => {
+          const kept = stored.filter((b) => !onConnection(b, connectionId, this.#edge?.id));
+          n += stored.length - kept.length;
+          return kept.length === stored.length ? 'unchanged' : { ok: true, next: kept };
+        });
+        left.delete(aor);
+      }
+    } catch (e) {
+      // Redis is away: the drop is retried when it is back (#onReady), so a dead flow's bindings do not linger
+      this.#failedDrops.set(connectionId, left);
+      throw new LocationUnavailableError(e);
     }
     return n;
   }

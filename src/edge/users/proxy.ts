@@ -189,7 +189,7 @@ export class EdgeProxy {
     } catch (e) {
       if (!(e instanceof LocationUnavailableError)) throw e;
       this.#d.onError?.(e);
-      return ptx.reply(EDGE_ERRORS.EDGE_LOCATION_UNAVAILABLE.status, EDGE_ERRORS.EDGE_LOCATION_UNAVAILABLE.reason);
+      return ptx.reply(EDGE_ERRORS.EDGE_LOCATION_UNAVAILABLE.status, EDGE_ERRORS.EDGE_LOCATION_UNAVAILABLE.reason, [['Retry-After', '5']]);
     }
     if (ptx.finished) return; // cancelled meanwhile
     const multi = tc.multiContact ?? terminal.user?.multiContact ?? true;

@@ -154,7 +154,7 @@ export class BuiltinMediaEngine implements MediaEngine {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     for (const call of [...this.calls.values()]) this.release(call);
-    this.pool.trim(true);
+    this.pool.close();
   }
 
   /** Releases calls without packets or signalling for longer than the inactivity timeout. */

@@ -47,6 +47,8 @@ export class PortPool {
   private readonly quarantineMs: number;
   private readonly keepIdleMs: number;
   private readonly now: () => number;
+  /** after close(): nothing is kept or handed out (an offer still binding when the engine closed lets go at once) */
+  private closed = false;
 
   constructor(
     readonly address: string,
@@ -74,6 +76,7 @@ export class PortPool {
   }
 
   async allocate(): Promise<PortPair | undefined> {
+    if (this.closed) return undefined;
     const quiet = this.takeIdle(false);
     if (quiet) return quiet;
     for (let tried = 0; tried < this.pairs && this.reserved.size < this.pairs; tried++) {
@@ -83,9 +86,11 @@ export class PortPool {
       this.reserved.add(port); // held while binding, so concurrent allocations skip it
       const rtp = await bindUdp(this.address, port);
       const rtcp = rtp ? await bindUdp(this.address, port + 1) : undefined;
-      if (rtp && rtcp) return { port, rtp, rtcp };
+      if (rtp && rtcp && !this.closed) return { port, rtp, rtcp };
+      rtcp?.close();
       rtp?.close();
       this.reserved.delete(port);
+      if (this.closed) return undefined;
     }
     return this.takeIdle(true);
   }
@@ -94,7 +99,7 @@ export class PortPool {
     // the call's relay endpoints stop listening: nothing of the old call reaches anybody from here on
     pair.rtp.removeAllListeners('message');
     pair.rtcp.removeAllListeners('message');
-    if (this.keepIdleMs <= 0) return this.close(pair);
+    if (this.keepIdleMs <= 0 || this.closed) return this.closePair(pair);
     const now = this.now();
     const entry: IdlePair = { pair, releasedAt: now, quietSince: now };
     const touch = (): void => {
@@ -110,7 +115,7 @@ export class PortPool {
     const limit = this.now() - this.keepIdleMs;
     let n = 0;
     while (this.idle.length > 0 && (everything || this.idle[0]!.releasedAt <= limit)) {
-      this.close(this.idle.shift()!.pair);
+      this.closePair(this.idle.shift()!.pair);
       n++;
     }
     return n;
@@ -138,7 +143,13 @@ export class PortPool {
     return e!.pair;
   }
 
-  private close(pair: PortPair): void {
+  /** Closes every idle pair and keeps none from now on: pairs released later are closed at once. */
+  close(): void {
+    this.closed = true;
+    this.trim(true);
+  }
+
+  private closePair(pair: PortPair): void {
     pair.rtp.close();
     pair.rtcp.close();
     this.reserved.delete(pair.port);

@@ -58,6 +58,9 @@ export function ipLiteralLookup(family: 4 | 6): NonNullable<dgram.SocketOptions[
 const LOCAL = new Map<string, UdpTransport>();
 /** Datagrams waiting for a local receiver's next turn before further ones are dropped (like a full socket buffer). */
 const LOCAL_BACKLOG = 20_000;
+/** Local datagrams handled per event-loop turn (libuv reads about 32 per socket per poll): other sockets and timers
+ * get their turn during a burst. */
+const LOCAL_PER_TURN = 64;
 
 function isWildcardHost(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '';
@@ -79,6 +82,7 @@ export class UdpTransport implements Transport {
   readonly #verified = new Map<string, number>();
   /** process-local datagrams waiting for this transport's next turn, as flat (data, source) pairs */
   #inbox: Array<Buffer | Source> = [];
+  #inboxHead = 0;
   #inboxScheduled = false;
   #localKey: string | undefined;
 
@@ -178,7 +182,7 @@ export class UdpTransport implements Transport {
 
   /** A datagram from a transport of this process: delivered on the next turn, in order (see the file header). */
   #enqueue(data: Buffer, fromHost: string, fromPort: number): void {
-    if (this.#inbox.length >= 2 * LOCAL_BACKLOG) {
+    if (this.#inbox.length - this.#inboxHead >= 2 * LOCAL_BACKLOG) {
       this.handler.onDrop?.('local-backlog', { transport: 'UDP', host: fromHost, port: fromPort, local: this.#address });
       return;
     }
@@ -189,11 +193,22 @@ export class UdpTransport implements Transport {
   }
 
   #drainInbox(): void {
-    const batch = this.#inbox;
-    this.#inbox = [];
     this.#inboxScheduled = false;
     if (this.#closed) return;
-    for (let i = 0; i < batch.length; i += 2) this.#deliver(batch[i] as Buffer, batch[i + 1] as Source);
+    const inbox = this.#inbox;
+    const end = Math.min(inbox.length, this.#inboxHead + 2 * LOCAL_PER_TURN);
+    // the head moves before delivering: a handler that sends to this transport again appends behind it
+    let i = this.#inboxHead;
+    this.#inboxHead = end;
+    for (; i < end; i += 2) this.#deliver(inbox[i] as Buffer, inbox[i + 1] as Source);
+    if (this.#inbox !== inbox) return; // closed meanwhile
+    if (this.#inboxHead >= inbox.length) {
+      this.#inbox = [];
+      this.#inboxHead = 0;
+    } else if (!this.#inboxScheduled) {
+      this.#inboxScheduled = true;
+      setImmediate(() => this.#drainInbox());
+    }
   }
 
   /** Whether sends to `host` currently go without a completion callback (tests). @internal */
@@ -226,6 +241,7 @@ export class UdpTransport implements Transport {
     this.#closed = true;
     if (this.#localKey !== undefined && LOCAL.get(this.#localKey) === this) LOCAL.delete(this.#localKey);
     this.#inbox = [];
+    this.#inboxHead = 0;
     return new Promise((resolve) => {
       try {
         this.#socket.close(() => resolve());

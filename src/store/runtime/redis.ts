@@ -12,6 +12,11 @@ export interface RuntimeRedisOptions {
   /** connect timeout per attempt (default 2000 ms) */
   connectTimeoutMs?: number;
   /**
+   * A command without a reply for this long fails (default 2000 ms): a Redis that hangs without closing the
+   * connection (stopped, partitioned) must not leave REGISTERs waiting until the phones give up.
+   */
+  commandTimeoutMs?: number;
+  /**
    * After a lost connection: reconnect attempts a command waits for before it fails (default 3; attempts are
    * 0.1 s, 0.2 s, … up to 2 s apart). The client itself keeps reconnecting, so the node recovers by itself.
    */
@@ -53,6 +58,7 @@ export async function openRuntimeRedis(url: string, o: RuntimeRedisOptions = {})
     // while each command waits for a bounded number of attempts (a REGISTER fails fast, it never hangs)
     retryStrategy: (n: number) => (starting ? null : Math.min(100 * n, 2000)),
     maxRetriesPerRequest: o.retries ?? 3,
+    commandTimeout: o.commandTimeoutMs ?? 2000,
     enableOfflineQueue: true,
   });
   let lastError: Error | undefined;
