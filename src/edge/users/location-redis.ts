@@ -87,6 +87,9 @@ function parseStored(raw: string): Binding[] {
   return v.map((o) => revive(o as Record<string, unknown>));
 }
 
+/** AoRs read per MGET when a rejoining edge looks for its dead connection bindings. */
+const PURGE_PAGE = 500;
+
 export class RedisLocation implements LocationService {
   readonly shared = true;
   readonly #r: RuntimeRedis;
@@ -230,11 +233,27 @@ export class RedisLocation implements LocationService {
    */
   async purgeDeadConnections(nodeId: string): Promise<number> {
     const members = await this.#r.client.zrange(this.#r.key('loc-exp'), '0', '-1');
-    const aors = new Set(members.map((m) => m.slice(0, m.indexOf('\n'))));
+    const all = [...new Set(members.map((m) => m.slice(0, m.indexOf('\n'))))];
+    const dead = (b: Binding) => b.flow.connectionId !== undefined && b.edge?.id === nodeId;
+    // read in MGET pages (a start must not cost one round trip per AoR of the cluster); write only where needed
+    const aors: string[] = [];
+    for (let i = 0; i < all.length; i += PURGE_PAGE) {
+      const page = all.slice(i, i + PURGE_PAGE);
+      const raws = await this.#r.client.mget(...page.map((a) => this.#aorKey(a)));
+      page.forEach((aor, k) => {
+        let stored: Binding[] = [];
+        try {
+          stored = parseStored(raws[k] ?? '');
+        } catch {
+          return; // a corrupt value is left to the compare-and-set path that meets it
+        }
+        if (stored.some(dead)) aors.push(aor);
+      });
+    }
     let n = 0;
     for (const aor of aors) {
       await this.#update(aor, (stored) => {
-        const kept = stored.filter((b) => b.flow.connectionId === undefined || b.edge?.id !== nodeId);
+        const kept = stored.filter((b) => !dead(b));
         n += stored.length - kept.length;
         return kept.length === stored.length ? 'unchanged' : { ok: true, next: kept };
       });
