@@ -163,6 +163,10 @@ test('internal SIP address and the nodes of other hosts: SIP_INTERNAL_IP, SIP_AP
   const bad = loadConfig({ env: { SIP_INTERNAL_IP: 'edge.example', SIP_APP_NODES: '10.0.0.6', SIP_EDGE_NODES: 'host.example:5069' }, interfaces: noIfaces });
   assert.equal(bad.ok, false);
   if (!bad.ok) assert.deepEqual(bad.errors.map((e) => e.setting).sort(), ['sipAppNodes', 'sipEdgeNodes', 'sipInternalIp']);
+  for (const unspecified of ['0.0.0.0', '::']) {
+    const u = loadConfig({ env: { SIP_INTERNAL_IP: unspecified }, interfaces: noIfaces });
+    assert.equal(u.ok, false, `${unspecified} cannot be advertised to other nodes`);
+  }
 });
 
 test('SIP TLS certificate: unset by default, paths resolved from cwd, refused without its key (and vice versa)', () => {
