@@ -19,6 +19,7 @@ import { readCallerContext, type CallerContext } from './headers.ts';
 import { dialledNumber, resolveCaller, routeInternal, type DirectoryView, type Party } from './routing.ts';
 import type { SessionHost } from './session-host.ts';
 import { DEFAULT_SESSION_TIMERS, negotiateUas, type SessionTimerPolicy } from './session-timer.ts';
+import { EdgeHealth, type EdgeProbeOptions } from './edge-health.ts';
 import { randomHex } from '../sip/random.ts';
 
 export interface EdgeAddress {
@@ -36,8 +37,10 @@ export interface AppServerOptions {
   listen?: ListenSpec[];
   /** Transport limits of the internal listeners (e.g. udpBufferBytes: SIP_UDP_BUFFER, like the edge's sockets). */
   limits?: Partial<TransportLimits>;
-  /** Edges allowed to send us requests; B legs go to the first one's internal listener. */
+  /** Edges allowed to send us requests; B legs go to the first one that answers its probes (edge-health.ts). */
   edges: EdgeAddress[];
+  /** Keep-alive OPTIONS to the edges when there are several. */
+  edgeProbe?: EdgeProbeOptions;
   /** No-answer limit of a B leg in ms (default 120 000; 0 = none). */
   ringTimeoutMs?: number;
   /** Session timers (RFC 4028): our Min-SE (default 90 s) and the interval asked of callees (default 1800 s). */
@@ -49,6 +52,8 @@ export interface AppServerOptions {
   log?: (line: string) => void;
 }
 
+const edgeSendTarget = (e: EdgeAddress): SendTarget => ({ transport: e.transport ?? 'UDP', host: e.host, port: e.port });
+
 export class AppServer implements SessionHost {
   readonly stack: SipStack;
   readonly dialogs = new DialogStore();
@@ -58,8 +63,8 @@ export class AppServer implements SessionHost {
   readonly ringTimeoutMs: number;
   readonly sessionTimers: SessionTimerPolicy;
   readonly counter: CallCounter;
-  #edges: EdgeAddress[];
   #edgeHosts: Set<string>;
+  readonly #health: EdgeHealth;
   readonly #sessions = new Set<CallSession>();
   readonly #byDialog = new Map<string, { session: CallSession; leg: Leg; dialog: Dialog }>();
   readonly #byBCall = new Map<string, CallSession>();
@@ -76,8 +81,9 @@ export class AppServer implements SessionHost {
     this.recorder = o.recorder ?? new CallRecorder(null);
     this.ringTimeoutMs = o.ringTimeoutMs ?? 120_000;
     this.sessionTimers = { ...DEFAULT_SESSION_TIMERS, ...o.sessionTimers };
-    this.#edges = o.edges;
     this.#edgeHosts = new Set(o.edges.map((e) => e.host.toLowerCase()));
+    this.#health = new EdgeHealth(stack.tx, stack.tx.clock, () => this.contact, o.edgeProbe);
+    this.#health.set(o.edges.map(edgeSendTarget));
     this.#log = o.log ?? (() => undefined);
     stack.onRequest((req, tx) => this.#onRequest(req, tx));
     stack.onAck((ack, source) => this.#onAck(ack, source));
@@ -115,8 +121,13 @@ export class AppServer implements SessionHost {
   /** Replaces the edge list (the embedded start learns the edge's internal port after binding it). */
   setEdges(edges: EdgeAddress[]): void {
     if (edges.length === 0) throw new Error('at least one edge address is required');
-    this.#edges = edges;
     this.#edgeHosts = new Set(edges.map((e) => e.host.toLowerCase()));
+    this.#health.set(edges.map(edgeSendTarget));
+  }
+
+  /** Whether the edge at host:port answers its probes (always true with a single edge). */
+  edgeUp(host: string, port: number): boolean {
+    return this.#health.isUp(host, port);
   }
 
   now(): number {
@@ -124,8 +135,7 @@ export class AppServer implements SessionHost {
   }
 
   edgeTarget(): SendTarget {
-    const e = this.#edges[0]!;
-    return { transport: e.transport ?? 'UDP', host: e.host, port: e.port };
+    return this.#health.pick();
   }
 
   targetFor(uri: SipUri): SendTarget {
@@ -156,6 +166,7 @@ export class AppServer implements SessionHost {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.#health.stop();
     for (const s of [...this.#sessions]) s.hangup('shutdown');
     // Give the BYEs/CANCELs a moment to leave (UDP: one send; no wait for answers).
     await new Promise((r) => setTimeout(r, 50));

@@ -213,7 +213,7 @@ export const SETTINGS = {
   sipAppNodes: { key: 'sipAppNodes', env: 'SIP_APP_NODES', flag: '--sip-app-nodes', defaultText: "(this process's app, else SIP_INTERNAL_IP:SIP_APP_PORT)",
     parse: sipNodes, help: 'app nodes the users edge sends calls to (hash per client) and trusts, as IP:PORT,…' },
   sipEdgeNodes: { key: 'sipEdgeNodes', env: 'SIP_EDGE_NODES', flag: '--sip-edge-nodes', defaultText: "(this process's edge, else SIP_INTERNAL_IP:SIP_EDGE_INTERNAL_PORT)",
-    parse: sipNodes, help: 'users edges (internal listeners) the app sends B legs to (the first) and takes requests from, as IP:PORT,…' },
+    parse: sipNodes, help: 'users edges (internal listeners) the app sends B legs to (the first answering keep-alive OPTIONS) and takes requests from, as IP:PORT,…' },
   sipDigestAlgorithms: { key: 'sipDigestAlgorithms', env: 'SIP_DIGEST_ALGORITHMS', flag: '--sip-digest-algorithms',
     defaultText: 'MD5', parse: digestAlgorithms,
     help: 'digest challenges of the users edge, e.g. MD5 or SHA-256,MD5 (libre/baresip phones fail on any SHA-256 challenge)' },

@@ -5,7 +5,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { IncomingCall } from '../../src/sip/ua/user-agent.ts';
-import { DOMAIN, SDP, startEdgeWorld, until, type EdgeWorld, type Phone } from './support.ts';
+import { createRequest } from '../../src/sip/message.ts';
+import { DOMAIN, SDP, request, startEdgeWorld, until, type EdgeWorld, type Phone } from './support.ts';
 
 describe('users edge: calls through the app node', () => {
   let W: EdgeWorld;
@@ -181,6 +182,17 @@ describe('users edge: calls through the app node', () => {
     const res = await rawUdp(W.edge.internalAddress.port, `INVITE sip:bob@${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKx1\r\nMax-Forwards: 70\r\nFrom: <sip:x@${DOMAIN}>;tag=1\r\nTo: <sip:bob@${DOMAIN}>\r\nCall-ID: untrusted1\r\nCSeq: 1 INVITE\r\nContact: <sip:x@127.0.0.1>\r\nContent-Length: 0\r\n\r\n`);
     assert.match(res, /^SIP\/2\.0 403 /);
     await unregister([b1!]);
+  });
+
+  it("an app node's keep-alive OPTIONS to the edge itself (no user) is answered 200 (src/app/edge-health.ts)", async () => {
+    const i = W.edge.internalAddress;
+    const probe = createRequest({
+      method: 'OPTIONS',
+      uri: `sip:${i.host}:${i.port}`,
+      headers: [['Max-Forwards', '1'], ['From', '<sip:app@127.0.0.1>;tag=p1'], ['To', `<sip:${i.host}:${i.port}>`], ['Call-ID', 'probe-1'], ['CSeq', '1 OPTIONS']],
+    });
+    const res = await request(W.app.stack, probe, { transport: 'UDP', host: i.host, port: i.port });
+    assert.equal(res.status, 200);
   });
 
   it('rejections (wrong password, unknown domain, malformed) do not disturb a call in progress', async () => {
