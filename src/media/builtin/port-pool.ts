@@ -137,7 +137,8 @@ export class PortPool {
       }
     }
     if (pick < 0) return undefined;
-    const [e] = this.idle.splice(pick, 1);
+    // the oldest is the usual pick: shift() is cheap there, splice() moves the whole array
+    const e = pick === 0 ? this.idle.shift() : this.idle.splice(pick, 1)[0];
     e!.pair.rtp.removeAllListeners('message');
     e!.pair.rtcp.removeAllListeners('message');
     return e!.pair;
