@@ -4,7 +4,7 @@ import { SipParseError } from './errors.ts';
 import { parseCSeq, parseScalar, type CSeq } from './headers/cseq.ts';
 import { parseNameAddr, parseNameAddrList, type NameAddr } from './headers/name-addr.ts';
 import { reasonPhrase } from './headers/reason-phrases.ts';
-import { headerKey, H_CONTACT, H_CSEQ, H_FROM, H_MAX_FORWARDS, H_RECORD_ROUTE, H_ROUTE, H_TO, H_TOP_VIA, H_VIA } from './headers/names.ts';
+import { H_CONTACT, H_CSEQ, H_FROM, H_MAX_FORWARDS, H_RECORD_ROUTE, H_ROUTE, H_TO, H_TOP_VIA, H_VIA } from './headers/names.ts';
 import { ByteParts } from './headers/serialize.ts';
 import { SipHeaders, UNSET } from './headers/sip-headers.ts';
 import { parseVia, parseViaList, type Via } from './headers/via.ts';
@@ -392,8 +392,9 @@ export function createResponse(
 ): SipResponse {
   const src = req.headers;
   const h = new SipHeaders();
-  for (const [name, value] of src) {
-    if (headerKey(name) === 'via') h.append(name, value);
+  // every Via field as received, in order (indexed access: no iterator and entry array per field)
+  for (let i = 0, n = src.size; i < n; i++) {
+    if (src.keyAt(i) === 'via') h.append(src.nameAt(i), src.valueAt(i));
   }
   for (const name of ['From', 'To', 'Call-ID', 'CSeq']) {
     let v = src.get(name);

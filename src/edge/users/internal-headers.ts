@@ -14,11 +14,19 @@ export const APP_TO_EDGE = ['X-Sy-Target', 'X-Sy-Client', 'X-Sy-Reject', 'X-Sy-M
 const PREFIX = 'x-sy-';
 const APP_ALLOWED = new Set(APP_TO_EDGE.map((h) => h.toLowerCase()));
 
+/** Names of the `X-Sy-*` fields (per message on both edges: indexed access, nothing allocated without one). */
 function internalNames(msg: SipMessage): string[] {
-  const out = new Set<string>();
-  for (const [name] of msg.headers) if (name.toLowerCase().startsWith(PREFIX)) out.add(name);
-  return [...out];
+  const h = msg.headers;
+  let out: string[] | undefined;
+  for (let i = 0, n = h.size; i < n; i++) {
+    if (!h.keyAt(i).startsWith(PREFIX)) continue;
+    const name = h.nameAt(i);
+    out ??= [];
+    if (!out.includes(name)) out.push(name);
+  }
+  return out ?? NONE;
 }
+const NONE: string[] = [];
 
 /** Trust boundary, phone side (both directions): no `X-Sy-*` header survives. Returns how many were removed. */
 export function stripAllInternal(msg: SipMessage): number {

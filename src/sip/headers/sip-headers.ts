@@ -16,6 +16,16 @@ function newMemo(): unknown[] {
   return m;
 }
 
+/** In-place removal and insertion for the field arrays, without the result array splice() allocates. */
+function removeAt<T>(a: T[], i: number): void {
+  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j] as T;
+  a.length--;
+}
+function insertAt<T>(a: T[], i: number, v: T): void {
+  for (let j = a.length; j > i; j--) a[j] = a[j - 1] as T;
+  a[i] = v;
+}
+
 export class SipHeaders {
   #names: string[];
   #keys: string[];
@@ -127,10 +137,10 @@ export class SipHeaders {
     const key = headerKey(name);
     let at = this.#keys.indexOf(key);
     if (at < 0) at = 0;
-    this.#names.splice(at, 0, name);
-    this.#keys.splice(at, 0, key);
-    this.#values.splice(at, 0, value);
-    this.#spans?.splice(at, 0, -1);
+    insertAt(this.#names, at, name);
+    insertAt(this.#keys, at, key);
+    insertAt(this.#values, at, value);
+    if (this.#spans !== undefined) insertAt(this.#spans, at, -1);
     this.#invalidate(key);
   }
 
@@ -155,22 +165,22 @@ export class SipHeaders {
         return parts[0];
       }
     }
-    this.#names.splice(i, 1);
-    this.#keys.splice(i, 1);
-    this.#values.splice(i, 1);
-    this.#spans?.splice(i, 1);
+    this.#removeAt(i);
     return v;
   }
 
   #removeKey(key: string, from: number): void {
     for (let i = this.#keys.length - 1; i >= from; i--) {
-      if (this.#keys[i] === key) {
-        this.#names.splice(i, 1);
-        this.#keys.splice(i, 1);
-        this.#values.splice(i, 1);
-        this.#spans?.splice(i, 1);
-      }
+      if (this.#keys[i] === key) this.#removeAt(i);
     }
+  }
+
+  /** Removes field i from the parallel arrays (splice would allocate an array of the removed items, per array). */
+  #removeAt(i: number): void {
+    removeAt(this.#names, i);
+    removeAt(this.#keys, i);
+    removeAt(this.#values, i);
+    if (this.#spans !== undefined) removeAt(this.#spans, i);
   }
 
   #invalidate(key: string): void {
