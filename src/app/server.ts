@@ -67,6 +67,8 @@ export class AppServer implements SessionHost {
   readonly #health: EdgeHealth;
   readonly #sessions = new Set<CallSession>();
   readonly #byDialog = new Map<string, { session: CallSession; leg: Leg; dialog: Dialog }>();
+  /** the dialogs each session registered, so its end removes them without a walk over every call's dialogs */
+  readonly #dialogsOf = new Map<CallSession, Dialog[]>();
   readonly #byBCall = new Map<string, CallSession>();
   readonly #byMediaCall = new Map<string, CallSession>();
   readonly #log: (line: string) => void;
@@ -147,6 +149,9 @@ export class AppServer implements SessionHost {
   registerDialog(d: Dialog, session: CallSession, leg: Leg): void {
     this.dialogs.add(d);
     this.#byDialog.set(d.key, { session, leg, dialog: d });
+    const mine = this.#dialogsOf.get(session);
+    if (mine) mine.push(d);
+    else this.#dialogsOf.set(session, [d]);
   }
 
   trackBCall(s: CallSession): void {
@@ -254,11 +259,13 @@ export class AppServer implements SessionHost {
       this.#sessions.delete(s);
       this.#byBCall.delete(s.bCallId);
       if (this.#byMediaCall.get(s.mediaCallId) === s) this.#byMediaCall.delete(s.mediaCallId);
-      for (const [k, v] of this.#byDialog) {
-        if (v.session !== s) continue;
-        this.#byDialog.delete(k);
+      for (const d of this.#dialogsOf.get(s) ?? []) {
+        const v = this.#byDialog.get(d.key);
+        if (v === undefined || v.session !== s) continue;
+        this.#byDialog.delete(d.key);
         this.dialogs.remove(v.dialog);
       }
+      this.#dialogsOf.delete(s);
       for (const u of users) this.counter.remove(u);
     });
     this.#log(`call ${req.callId}: ${caller.party.number} → ${dialled} (terminal ${route.callee.terminal.name})`);

@@ -168,8 +168,10 @@ describe('app B legs (fake edge)', { timeout: 60_000 }, () => {
     // an in-dialog refresh below our Min-SE (2 s here) is refused with 422 and our Min-SE (§9)
     assert.equal(await call.request('UPDATE', { headers: [['Session-Expires', '1']] }), 422);
     assert.equal(app.sessions[0]!.state, 'confirmed', 'the 422 does not disturb the call');
+    assert.ok(app.dialogs.size >= 2, 'both legs registered their dialogs');
     assert.equal(await call.hangup(), 200);
     assert.ok(await waitFor(() => app.sessions.length === 0, 2000));
+    assert.equal(app.dialogs.size, 0, "the call's end removed its dialogs");
 
     let tries = 0;
     edge.onCall((c) => {
