@@ -3,7 +3,7 @@
 // one-way move to Terminated. Each subclass keeps its own state machine.
 import { createResponse, parseMessage, type SipRequest, type SipResponse } from '../message.ts';
 import { lastSent, TxTimers, trySend, type TxContext } from './context.ts';
-import type { Expirable, ExpiryQueue } from './expiry.ts';
+import { ExpiryQueue, type Expirable } from './expiry.ts';
 import type { ClientTransaction, ClientTxHandlers, ClientTxState, SendTarget } from './types.ts';
 
 export abstract class ClientTransactionBase implements ClientTransaction, Expirable {
@@ -71,22 +71,12 @@ export abstract class ClientTransactionBase implements ClientTransaction, Expira
   abstract receiveResponse(res: SipResponse): void;
   abstract cancel(extraHeaders?: Array<[string, string]>): void;
 
-  /** The queue this transaction waits in for Timer D, K or M, if any. */
-  #waiting: ExpiryQueue | undefined = undefined;
+  /** @internal the ExpiryQueue this transaction waits in for Timer D, K or M, if any */
+  expiryQueue: ExpiryQueue | undefined = undefined;
 
   /** Terminate after `ms` (Timers D, K, M: nothing else happens at their end). */
   protected expireAfter(ms: number): void {
-    const q = this.ctx.expiry(ms);
-    this.#waiting = q;
-    q.add(this);
-  }
-
-  /** @internal the ExpiryQueue's call */
-  expire(): boolean {
-    if (this.#waiting === undefined) return false;
-    this.#waiting = undefined;
-    this.terminate();
-    return true;
+    this.ctx.expiry(ms).enter(this);
   }
 
   /** Stop everything and move to Terminated, once (RFC 3261 §17.1.1.2, §17.1.2.2). */
@@ -94,10 +84,7 @@ export abstract class ClientTransactionBase implements ClientTransaction, Expira
     if (this.current === 'terminated') return;
     this.current = 'terminated';
     this.timers.stopAll();
-    if (this.#waiting !== undefined) {
-      this.#waiting.forget();
-      this.#waiting = undefined;
-    }
+    ExpiryQueue.leave(this);
     this.ctx.removed(this);
     this.h.onTerminated?.(this);
   }

@@ -10,7 +10,7 @@ import type { ServerTransaction } from './types.ts';
 
 /** A stand-in transaction: records when it expired; `end()` is a termination by other means. */
 class Waiter implements Expirable {
-  waiting: ExpiryQueue | undefined;
+  expiryQueue: ExpiryQueue | undefined;
   expiredAt: number | undefined;
   constructor(
     readonly name: string,
@@ -18,19 +18,14 @@ class Waiter implements Expirable {
     private readonly log: string[],
   ) {}
   wait(q: ExpiryQueue): void {
-    this.waiting = q;
-    q.add(this);
+    q.enter(this);
   }
-  expire(): boolean {
-    if (this.waiting === undefined) return false;
-    this.waiting = undefined;
+  terminate(): void {
     this.expiredAt = this.clock.now();
     this.log.push(this.name);
-    return true;
   }
   end(): void {
-    this.waiting?.forget();
-    this.waiting = undefined;
+    ExpiryQueue.leave(this);
   }
 }
 

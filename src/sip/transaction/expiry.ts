@@ -4,10 +4,12 @@
 // queue has the same length, so deadlines arrive in order: one FIFO and one clock timer per length do.
 import type { Clock, TimerHandle } from '../clock.ts';
 
-/** A transaction waiting in an ExpiryQueue. */
+/** A transaction that can wait in an ExpiryQueue. */
 export interface Expirable {
-  /** The wait is over: terminate, unless that already happened. True when it was still waiting. */
-  expire(): boolean;
+  /** The queue it waits in: set by `enter`, cleared when the wait ends either way. @internal */
+  expiryQueue: ExpiryQueue | undefined;
+  /** Move to Terminated (the queue's call when the wait is over; also other ways, which call `leave`). */
+  terminate(): void;
 }
 
 export class ExpiryQueue {
@@ -31,17 +33,22 @@ export class ExpiryQueue {
     return this.#live;
   }
 
-  add(tx: Expirable): void {
+  /** `tx` terminates `#ms` from now, unless it ends earlier (then it calls `leave`). */
+  enter(tx: Expirable): void {
+    tx.expiryQueue = this;
     this.#due.push(this.#clock.now() + this.#ms);
     this.#txs.push(tx);
     this.#live++;
     if (this.#timer === undefined) this.#timer = this.#clock.setTimeout(this.#fire, this.#ms);
   }
 
-  /** A queued transaction ended some other way; when none is left waiting the clock timer goes too. */
-  forget(): void {
-    if (--this.#live > 0) return;
-    this.clear();
+  /** `tx` ended some other way (a no-op when it waits nowhere); a queue with none left waiting drops its timer. */
+  static leave(tx: Expirable): void {
+    const q = tx.expiryQueue;
+    if (q === undefined) return;
+    tx.expiryQueue = undefined;
+    if (--q.#live > 0) return;
+    q.clear();
   }
 
   clear(): void {
@@ -62,9 +69,11 @@ export class ExpiryQueue {
       const tx = txs[this.#head] as Expirable;
       txs[this.#head] = undefined;
       this.#head++;
-      const waited = tx.expire();
-      if (this.#txs !== txs) return; // clear() ran inside expire() (the layer closed)
-      if (waited) this.#live--;
+      if (tx.expiryQueue !== this) continue; // ended some other way meanwhile
+      tx.expiryQueue = undefined;
+      this.#live--;
+      tx.terminate();
+      if (this.#txs !== txs) return; // clear() ran inside terminate() (the layer closed)
     }
     if (this.#live === 0) return this.clear();
     if (this.#head > 1024 && this.#head * 2 > txs.length) {

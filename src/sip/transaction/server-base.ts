@@ -3,7 +3,7 @@
 // and the one-way move to Terminated. Each subclass keeps its own state machine.
 import { parseMessage, type SipRequest, type SipResponse } from '../message.ts';
 import { lastSent, TxTimers, trySend, type TxContext } from './context.ts';
-import type { Expirable, ExpiryQueue } from './expiry.ts';
+import { ExpiryQueue, type Expirable } from './expiry.ts';
 import { responseTarget } from './response-target.ts';
 import type { MessageSource, SendTarget, ServerTransaction, ServerTxState } from './types.ts';
 
@@ -131,22 +131,12 @@ export abstract class ServerTransactionBase implements ServerTransaction, Expira
     this.fail('transport');
   }
 
-  /** The queue this transaction waits in for Timer I, J or L, if any. */
-  #waiting: ExpiryQueue | undefined = undefined;
+  /** @internal the ExpiryQueue this transaction waits in for Timer I, J or L, if any */
+  expiryQueue: ExpiryQueue | undefined = undefined;
 
   /** Terminate after `ms` (Timers I, J, L: nothing else happens at their end). */
   protected expireAfter(ms: number): void {
-    const q = this.ctx.expiry(ms);
-    this.#waiting = q;
-    q.add(this);
-  }
-
-  /** @internal the ExpiryQueue's call */
-  expire(): boolean {
-    if (this.#waiting === undefined) return false;
-    this.#waiting = undefined;
-    this.terminate();
-    return true;
+    this.ctx.expiry(ms).enter(this);
   }
 
   /** Stop everything and move to Terminated, once. */
@@ -154,10 +144,7 @@ export abstract class ServerTransactionBase implements ServerTransaction, Expira
     if (this.current === 'terminated') return;
     this.current = 'terminated';
     this.timers.stopAll();
-    if (this.#waiting !== undefined) {
-      this.#waiting.forget();
-      this.#waiting = undefined;
-    }
+    ExpiryQueue.leave(this);
     this.ctx.removed(this);
     if (this.#terminatedCbs !== undefined) for (const cb of this.#terminatedCbs) cb();
   }
