@@ -4,7 +4,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { BuiltinMediaEngine } from '../../src/media/builtin/engine.ts';
-import { createAppServer } from '../../src/app/server.ts';
+import { createAppServer, type AppServer } from '../../src/app/server.ts';
+import type { EdgeProbeOptions } from '../../src/app/edge-health.ts';
 import type { DirectoryView } from '../../src/app/routing.ts';
 import { createResponse } from '../../src/sip/message.ts';
 import { createSipStack, type SipStack } from '../../src/sip/stack.ts';
@@ -28,12 +29,8 @@ async function answeringEdge(port = 0): Promise<{ stack: SipStack; port: number;
   return { stack, port: stack.addresses[0]!.port, probes: () => n };
 }
 
-test('B legs go to the first edge that answers its probes; a silent edge is passed over until it answers again', async () => {
-  // edge 0 is silent at first: a bound socket that reads and never answers
-  const silent = createSocket('udp4');
-  await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
-  const silentPort = silent.address().port;
-  const live = await answeringEdge();
+/** An app server whose edges are 127.0.0.1 at these ports, probed as given. */
+async function startApp(edgePorts: number[], edgeProbe: EdgeProbeOptions): Promise<AppServer> {
   const base = randomPortBase(8);
   const media = new BuiltinMediaEngine({ portMin: base, portMax: base + 7 });
   closers.push(() => media.close());
@@ -41,10 +38,20 @@ test('B legs go to the first edge that answers its probes; a silent edge is pass
     directory,
     media,
     listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }],
-    edges: [{ host: '127.0.0.1', port: silentPort }, { host: '127.0.0.1', port: live.port }],
-    edgeProbe: { intervalMs: 100, timeoutMs: 150 },
+    edges: edgePorts.map((port) => ({ host: '127.0.0.1', port })),
+    edgeProbe,
   });
   closers.push(() => app.close());
+  return app;
+}
+
+test('B legs go to the first edge that answers its probes; a silent edge is passed over until it answers again', async () => {
+  // edge 0 is silent at first: a bound socket that reads and never answers
+  const silent = createSocket('udp4');
+  await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+  const silentPort = silent.address().port;
+  const live = await answeringEdge();
+  const app = await startApp([silentPort, live.port], { intervalMs: 100, timeoutMs: 150 });
   assert.ok(await waitFor(() => !app.edgeUp('127.0.0.1', silentPort), 3000), 'the silent edge is marked down');
   assert.equal(app.edgeTarget().port, live.port, 'B legs go to the answering edge');
   assert.ok(live.probes() >= 2, 'the live edge is probed periodically');
@@ -58,17 +65,7 @@ test('B legs go to the first edge that answers its probes; a silent edge is pass
 
 test('with one edge nothing is probed and it is always the target', async () => {
   const only = await answeringEdge();
-  const base = randomPortBase(8);
-  const media = new BuiltinMediaEngine({ portMin: base, portMax: base + 7 });
-  closers.push(() => media.close());
-  const app = await createAppServer({
-    directory,
-    media,
-    listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }],
-    edges: [{ host: '127.0.0.1', port: only.port }],
-    edgeProbe: { intervalMs: 50, timeoutMs: 50 },
-  });
-  closers.push(() => app.close());
+  const app = await startApp([only.port], { intervalMs: 50, timeoutMs: 50 });
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(only.probes(), 0);
   assert.equal(app.edgeTarget().port, only.port);
