@@ -19,8 +19,8 @@ export interface EdgeProbeOptions {
 interface EdgeState {
   target: SendTarget;
   up: boolean;
-  /** probes sent without an answer since the last answer */
-  outstanding: number;
+  /** when it last answered a probe (clock ms) */
+  answeredAt: number;
 }
 
 export class EdgeHealth {
@@ -42,7 +42,7 @@ export class EdgeHealth {
 
   /** The edges, in order of preference; probing starts when there are several. */
   set(targets: SendTarget[]): void {
-    this.#edges = targets.map((target) => ({ target, up: true, outstanding: 0 }));
+    this.#edges = targets.map((target) => ({ target, up: true, answeredAt: -Infinity }));
     this.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#edges.length > 1 && !this.#stopped) this.#probeAll();
@@ -87,16 +87,15 @@ export class EdgeHealth {
         ['CSeq', '1 OPTIONS'],
       ],
     });
-    e.outstanding++;
-    const sent = e.outstanding;
+    const sentAt = this.clock.now();
     const timer = this.clock.setTimeout(() => {
-      // still unanswered (no answer reset the count since): down until it answers
-      if (e.outstanding >= sent) e.up = false;
+      // no answer since this probe went out: down until it answers
+      if (e.answeredAt < sentAt) e.up = false;
     }, this.#timeout);
     this.layer.sendRequest(req, t, {
       onResponse: () => {
         this.clock.clearTimeout(timer);
-        e.outstanding = 0;
+        e.answeredAt = this.clock.now();
         e.up = true;
       },
       onTransportError: () => {
