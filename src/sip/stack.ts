@@ -15,7 +15,7 @@ import { responseRoute } from './transport/response-route.ts';
 import { StackMetrics } from './transport/metrics.ts';
 import { StreamTransport } from './transport/stream-transport.ts';
 import type { TlsSettings } from './transport/tls-settings.ts';
-import { isReliable, type CloseReason, type ConnectionInfo, type Source, type Transport, type TransportHandler } from './transport/types.ts';
+import { isReliable, isWildcardAddress, type CloseReason, type ConnectionInfo, type Source, type Transport, type TransportHandler } from './transport/types.ts';
 import { UdpTransport } from './transport/udp.ts';
 import { stampVia, topLevelComma } from './transport/via-stamp.ts';
 import { WsTransport } from './transport/ws-transport.ts';
@@ -64,10 +64,6 @@ interface Listener {
 }
 
 const SPEC_PROTOCOL: Record<ListenSpec['transport'], TransportName> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS', ws: 'WS', wss: 'WSS' };
-
-function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '';
-}
 
 export class SipStack {
   readonly tx: TransactionLayer;
@@ -182,7 +178,7 @@ export class SipStack {
   #sentByOf(l: Listener): { host: string; port: number } {
     const a = l.transport.address;
     let host = l.spec.advertise?.host ?? a.host;
-    if (isWildcard(host)) host = l.family === 6 ? '::1' : '127.0.0.1';
+    if (isWildcardAddress(host)) host = l.family === 6 ? '::1' : '127.0.0.1';
     return { host, port: l.spec.advertise?.port ?? a.port };
   }
 

@@ -12,6 +12,11 @@ export function isReliable(p: string): boolean {
   return u === 'TCP' || u === 'TLS' || u === 'WS' || u === 'WSS';
 }
 
+/** A bind address meaning "every interface" (never what a peer sees as our address). */
+export function isWildcardAddress(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}
+
 /** Where a message came from. `connectionId` is set for connection-oriented transports. */
 export interface Source {
   transport: TransportProtocol;

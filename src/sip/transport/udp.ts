@@ -10,14 +10,15 @@ import dgram from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIPv6 } from 'node:net';
 import type { TransportLimits } from './limits.ts';
-import type {
-  ConnectionInfo,
-  Source,
-  Target,
-  Transport,
-  TransportError,
-  TransportErrorCode,
-  TransportHandler,
+import {
+  isWildcardAddress,
+  type ConnectionInfo,
+  type Source,
+  type Target,
+  type Transport,
+  type TransportError,
+  type TransportErrorCode,
+  type TransportHandler,
 } from './types.ts';
 
 /** RFC 5626 §4.4.1 uses STUN on UDP; many phones send a bare CRLF or CRLFCRLF datagram instead. */
@@ -61,10 +62,6 @@ const LOCAL_BACKLOG = 20_000;
 /** Local datagrams handled per event-loop turn (libuv reads about 32 per socket per poll): other sockets and timers
  * get their turn during a burst. */
 const LOCAL_PER_TURN = 64;
-
-function isWildcardHost(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '';
-}
 
 /** How long a destination that took a datagram without error is trusted to take more (see send). */
 export const UDP_VERIFIED_MS = 1000;
@@ -116,7 +113,7 @@ export class UdpTransport implements Transport {
         this.#socket.off('error', onError);
         const a = this.#socket.address();
         this.#address = { host: a.address, port: a.port };
-        if (this.opts.localDelivery !== false && !isWildcardHost(a.address)) {
+        if (this.opts.localDelivery !== false && !isWildcardAddress(a.address)) {
           this.#localKey = `${a.address}|${a.port}`;
           LOCAL.set(this.#localKey, this);
         }
@@ -152,17 +149,17 @@ export class UdpTransport implements Transport {
     if (data.length > 65_507) {
       return this.#failLater('SIP_ERR_TRANSPORT_TOO_BIG', `${data.length} bytes do not fit a UDP datagram`, target, onError);
     }
+    const host = target.host;
+    if (this.opts.localDelivery !== false) {
+      const peer = LOCAL.get(`${host}|${target.port}`);
+      // the source a kernel would show: our bound address, or the destination's for a wildcard bind
+      if (peer !== undefined) return peer.#enqueue(data, isWildcardAddress(this.#address.host) ? host : this.#address.host, this.#address.port);
+    }
     // A completion callback costs a closure and a nextTick per datagram (a tick pass per message in a
     // proxy), and dgram drops errors of sends without one. So only sends to a host not verified in the
     // last UDP_VERIFIED_MS carry one: errors that the kernel returns (no route, EPERM, EACCES) are reported
     // for the first datagram to a host and again within about a second of a route breaking; in between, a
     // refused datagram is like one lost in the network, which RFC 3261 §17 retransmissions and timeouts cover.
-    const host = target.host;
-    if (this.opts.localDelivery !== false) {
-      const peer = LOCAL.get(`${host}|${target.port}`);
-      // the source a kernel would show: our bound address, or the destination's for a wildcard bind
-      if (peer !== undefined) return peer.#enqueue(data, isWildcardHost(this.#address.host) ? host : this.#address.host, this.#address.port);
-    }
     const now = Date.now();
     const at = this.#verified.get(host);
     if (at !== undefined && now - at < UDP_VERIFIED_MS && now >= at) {
