@@ -76,7 +76,7 @@ export class EdgeProxy {
     d.apps.onStrayResponse((res) => this.#stray(res, undefined));
     // RFC 5626 spirit: a binding reachable only through a closed connection is gone.
     d.phones.onConnectionClose((info) => {
-      d.location.dropConnection(info.id).catch((e: unknown) => (d.onError ?? ((err) => console.error('users edge:', err)))(e));
+      d.location.dropConnection(info.id).catch((e: unknown) => this.#report(e));
     });
   }
 
@@ -88,7 +88,12 @@ export class EdgeProxy {
     } catch {
       // the transaction is gone: nothing to answer
     }
-    (this.#d.onError ?? ((err) => console.error('users edge: handler error', err)))(e);
+    this.#report(e);
+  }
+
+  /** To the operator's log (onError), else stderr. */
+  #report(e: unknown): void {
+    (this.#d.onError ?? ((err) => console.error('users edge:', err)))(e);
   }
 
   // --- phones ---------------------------------------------------------------------------------------------
@@ -190,7 +195,7 @@ export class EdgeProxy {
       bindings = await this.#d.location.lookup(aorOf(terminal.name, terminal.domain));
     } catch (e) {
       if (!(e instanceof LocationUnavailableError)) throw e;
-      this.#d.onError?.(e);
+      this.#report(e);
       return ptx.reply(EDGE_ERRORS.EDGE_LOCATION_UNAVAILABLE.status, EDGE_ERRORS.EDGE_LOCATION_UNAVAILABLE.reason, [['Retry-After', '5']]);
     }
     if (ptx.finished) return; // cancelled meanwhile
