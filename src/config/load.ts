@@ -191,6 +191,8 @@ function portClashes(c: Config): ConfigError[] {
 }
 
 /** Text for logs: never contains secrets (DATABASE_URL/REDIS_URL passwords are masked). */
+const nodeList = (nodes: Array<{ host: string; port: number }>): string => nodes.map((n) => `${n.host}:${n.port}`).join(',');
+
 export function describeConfig(c: Config): Record<string, string> {
   return {
     DATA_DIR: c.dataDir,
@@ -203,8 +205,8 @@ export function describeConfig(c: Config): Record<string, string> {
     SIP_TRUNKS: `udp/tcp ${c.sip.trunks.udp}, tls ${c.sip.trunks.tls}`,
     REDIS_URL: c.redisUrl ? maskUrl(c.redisUrl) : '(none: in-memory)',
     SIP_INTERNAL: `app udp ${c.sip.app.host}:${c.sip.app.port}, edge udp ${c.sip.edgeInternal.host}:${c.sip.edgeInternal.port}`
-      + (c.sip.appNodes ? `, app nodes ${c.sip.appNodes.map((n) => `${n.host}:${n.port}`).join(',')}` : '')
-      + (c.sip.edgeNodes ? `, edge nodes ${c.sip.edgeNodes.map((n) => `${n.host}:${n.port}`).join(',')}` : ''),
+      + (c.sip.appNodes ? `, app nodes ${nodeList(c.sip.appNodes)}` : '')
+      + (c.sip.edgeNodes ? `, edge nodes ${nodeList(c.sip.edgeNodes)}` : ''),
     MEDIA: c.media.kind === 'builtin'
       ? `builtin, RTP ${c.rtpPorts.min}-${c.rtpPorts.max}`
       : `rtpengine ${c.media.relays.map((r) => `${r.host}:${r.port}${r.metric !== 1 ? `@${r.metric}` : ''}`).join(',')}`,
