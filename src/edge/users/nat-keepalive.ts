@@ -11,7 +11,7 @@
 // Unanswered pings are counted per binding. With `unreachableAfter` > 0 the binding is removed after that many
 // consecutive timeouts (like usrloc's keepalive_timeout); the default 0 only counts, because some phones never
 // answer OPTIONS and an operator should opt in to removing them.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../sip/random.ts';
 import { isIP } from 'node:net';
 import { createRequest, parseUri } from '../../sip/message.ts';
 import type { SipStack } from '../../sip/stack.ts';
@@ -137,9 +137,9 @@ export class NatKeepalive {
       uri: b.contact,
       headers: [
         ['Max-Forwards', '70'],
-        ['From', `<sip:keepalive@${host.includes(':') ? `[${host}]` : host}>;tag=${randomBytes(4).toString('hex')}`],
+        ['From', `<sip:keepalive@${host.includes(':') ? `[${host}]` : host}>;tag=${randomHex(4)}`],
         ['To', `<${b.contact}>`],
-        ['Call-ID', `ka-${randomBytes(8).toString('hex')}`],
+        ['Call-ID', `ka-${randomHex(8)}`],
         ['CSeq', '1 OPTIONS'],
         ['Content-Length', '0'],
       ],

@@ -3,7 +3,7 @@
 // the other branches on the first 2xx and on a fork-ending rejection, every 2xx relayed (§16.7 step 5), the best
 // final response when all branches failed (§16.7 step 6), CANCEL from upstream propagated (§16.10), Timer C
 // (§16.6 step 11, §16.8) for branches that ring forever.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../sip/random.ts';
 import type { Clock, TimerHandle } from '../../sip/clock.ts';
 import { createResponse, type SipRequest, type SipResponse } from '../../sip/message.ts';
 import type { SipStack } from '../../sip/stack.ts';
@@ -187,7 +187,7 @@ export class ProxyTransaction {
 
   #local(status: number, reason: string, headers: Array<[string, string]> = []): SipResponse {
     const req = this.#o.serverTx.request;
-    this.#localTag ??= randomBytes(6).toString('hex');
+    this.#localTag ??= randomHex(6);
     return createResponse(req, status, reason, { headers, ...(status > 100 && !req.to.params.has('tag') ? { toTag: this.#localTag } : {}) });
   }
 }

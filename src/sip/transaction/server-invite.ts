@@ -4,7 +4,7 @@
 //       |
 //       +--300-699 from TU--> Completed --ACK--> Confirmed --Timer I--> Terminated
 //                                 +--Timer H--> Terminated (failure to TU)
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random.ts';
 import { createResponse, type SipRequest, type SipResponse } from '../message.ts';
 import type { TxContext } from './context.ts';
 import { ServerTransactionBase } from './server-base.ts';
@@ -88,7 +88,7 @@ export class ServerInviteTransaction extends ServerTransactionBase {
     if (cbs === undefined) {
       // No TU interest: answer the INVITE 487 ourselves (RFC 3261 §9.2).
       // The To tag must match the one of earlier provisional responses, if any (RFC 3261 §8.2.6.2).
-      const tag = this.#lastProvisional?.to.params.get('tag') ?? randomBytes(6).toString('hex');
+      const tag = this.#lastProvisional?.to.params.get('tag') ?? randomHex(6);
       this.respond(createResponse(this.request, 487, 'Request Terminated', { toTag: tag }));
       return;
     }
