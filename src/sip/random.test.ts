@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomHex } from './random.ts';
+import { pooledRandomInto, randomHex } from './random.ts';
 
 describe('randomHex', () => {
   it('gives hex of the asked length, no repeats across pool refills', () => {
@@ -22,5 +22,18 @@ describe('randomHex', () => {
     }
     assert.equal(seen.size, 5000);
     assert.match(randomHex(4), /^[0-9a-f]{8}$/);
+  });
+});
+
+describe('pooledRandomInto', () => {
+  it('writes fresh bytes at the offset only, never the same bytes twice across refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.alloc(16, 0xee);
+      pooledRandomInto(b, 8, 8);
+      assert.ok(b.subarray(0, 8).equals(Buffer.alloc(8, 0xee)), 'bytes before the offset untouched');
+      seen.add(b.subarray(8).toString('hex'));
+    }
+    assert.equal(seen.size, 2000);
   });
 });

@@ -7,15 +7,27 @@ import { randomFillSync } from 'node:crypto';
 const POOL = Buffer.allocUnsafe(4096);
 let used = POOL.length; // empty: filled on first use
 
-/** `bytes` fresh random bytes (at most 4096) in `encoding`. */
-export function pooledRandom(bytes: number, encoding: 'base64url' | 'hex' = 'base64url'): string {
+/** Start of `bytes` unused pool bytes (refilled when too few are left). */
+function take(bytes: number): number {
   if (used + bytes > POOL.length) {
     randomFillSync(POOL);
     used = 0;
   }
-  const s = POOL.toString(encoding, used, used + bytes);
+  const at = used;
   used += bytes;
-  return s;
+  return at;
+}
+
+/** `bytes` fresh random bytes (at most 4096) in `encoding`. */
+export function pooledRandom(bytes: number, encoding: 'base64url' | 'hex' = 'base64url'): string {
+  const at = take(bytes);
+  return POOL.toString(encoding, at, at + bytes);
+}
+
+/** Copies `bytes` fresh random bytes (at most 4096) into `target` at `offset` (digest nonces). */
+export function pooledRandomInto(target: Buffer, offset: number, bytes: number): void {
+  const at = take(bytes);
+  POOL.copy(target, offset, at, at + bytes);
 }
 
 /** `bytes` fresh random bytes as lowercase hex (tags, Call-IDs, session ids). */

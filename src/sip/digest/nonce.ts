@@ -1,14 +1,15 @@
 // Stateless nonces (RFC 7616 §3.3 "nonce": time-stamp + H(time-stamp ":" ETag ":" secret) suggestion).
 // Layout (base64url): 8 bytes issue time (ms, big-endian) | 8 random bytes | 16 bytes HMAC-SHA256(secret, time|rand|realm).
 // Any node holding the secret can check a nonce without shared state; expiry comes from the embedded time.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { pooledRandomInto } from '../random.ts';
 
 const RAW_LEN = 32;
 
 export function issueNonce(secret: Buffer, realm: string, nowMs: number): string {
   const head = Buffer.alloc(16);
   head.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(nowMs))), 0);
-  randomBytes(8).copy(head, 8);
+  pooledRandomInto(head, 8, 8); // the shared pool: one OpenSSL call per 512 nonces, not one each
   return Buffer.concat([head, mac(secret, head, realm)]).toString('base64url');
 }
 
