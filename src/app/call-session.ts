@@ -10,7 +10,7 @@ import { reject, type Rejection } from './errors.ts';
 import type { CallerContext } from './headers.ts';
 import type { InternalRoute } from './routing.ts';
 import type { SessionHost } from './session-host.ts';
-import { relay, reoffer, type InDialogContext } from './in-dialog.ts';
+import { answerInAck, relay, reoffer, type InDialogContext } from './in-dialog.ts';
 import { ALeg } from './a-leg.ts';
 import { CallSetup } from './call-setup.ts';
 import { LegSignals, otherLeg, type Leg } from './leg-signals.ts';
@@ -182,8 +182,10 @@ export class CallSession {
     return this.#legs.awaitingAck('a');
   }
 
-  ack(leg: Leg): void {
-    this.#legs.ack(leg);
+  /** The ACK of our 2xx on `leg`; it may carry the answer to an offer-less re-INVITE (in-dialog.ts answerInAck). */
+  ack(leg: Leg, ack?: SipRequest): void {
+    const changed = this.#legs.ack(leg, ack?.body);
+    if (changed !== undefined && this.state === 'confirmed') this.#enqueue(() => answerInAck(this.#inDialogContext(), leg, changed));
   }
 
   async #inDialog(leg: Leg, req: SipRequest, tx: ServerTransaction): Promise<void> {
@@ -226,6 +228,8 @@ export class CallSession {
       mediaTag: (l) => this.#mediaTag(l),
       legOptions: (l) => this.#legOptions(l),
       lastSdpTo: (l) => this.#legs.lastSdp(l),
+      receivedSdp: (l, sdp) => this.#legs.receivedSdp(l, sdp),
+      expectAnswerInAck: (l) => this.#legs.expectAnswerInAck(l),
       enqueue: (fn) => this.#enqueue(fn),
       respond: (l, req, tx, status, reason, sdp) => {
         const ok = status >= 200 && status < 300 && (req.method === 'INVITE' || req.method === 'UPDATE');

@@ -110,6 +110,7 @@ export class CallSetup {
       headers: c.bLegHeaders(),
     };
     c.legs.sentSdp('b', offer.sdp);
+    if (c.a.invite.body.length > 0) c.legs.receivedSdp('a', c.a.invite.body.toString('utf8'));
     c.records.openCallee();
     this.#sendInvite(buildBLegInvite(this.#bInvite));
     c.trackBCall();
@@ -169,6 +170,7 @@ export class CallSetup {
       });
       if (a.ok) {
         sdp = a.sdp;
+        c.legs.receivedSdp('b', res.body.toString('utf8'));
         this.#earlyTag = tag;
         this.#earlySdp = a.sdp;
         // The early dialog whose answer the caller got: an UPDATE from either side goes to it (RFC 3311 §5.1).
@@ -203,8 +205,10 @@ export class CallSetup {
         sdp: res.body.toString('utf8'),
         legOptions: c.legOptions('b'),
       });
-      if (a.ok) sdp = a.sdp;
-      else if (this.#earlyTag === d.remoteTag && c.legs.lastSdp('a') !== undefined) {
+      if (a.ok) {
+        sdp = a.sdp;
+        c.legs.receivedSdp('b', res.body.toString('utf8'));
+      } else if (this.#earlyTag === d.remoteTag && c.legs.lastSdp('a') !== undefined) {
         // The early session was renegotiated (UPDATE, RFC 3311) after the 18x answer: the engine's last offerer is
         // no longer the caller, and the 2xx only repeats an answer already applied. The caller keeps what it has.
         sdp = c.legs.lastSdp('a')!;

@@ -1,10 +1,11 @@
 // Requests inside an established call, passed from one leg to the other by the CallSession: re-INVITE/UPDATE with
-// a new offer through the media engine (RFC 3261 §14, RFC 3311), and INFO (DTMF), OPTIONS, MESSAGE, NOTIFY…
+// a new offer through the media engine (RFC 3261 §14, RFC 3311), the answer in the ACK of an offer-less re-INVITE,
+// and INFO (DTMF), OPTIONS, MESSAGE, NOTIFY…
 // relayed with their final response.
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import type { ServerTransaction } from '../sip/transaction/types.ts';
-import type { LegOptions } from '../media/engine.ts';
+import type { LegOptions, MediaResult } from '../media/engine.ts';
 import { mediaRejection } from './errors.ts';
 import type { SessionHost } from './session-host.ts';
 
@@ -27,6 +28,10 @@ export interface InDialogContext {
   legOptions(from: Leg): LegOptions;
   /** SDP we last sent on a leg. */
   lastSdpTo(leg: Leg): string | undefined;
+  /** A leg's phone sent this SDP (offer or answer) and the engine took it. */
+  receivedSdp(leg: Leg, sdp: string): void;
+  /** Our 2xx to an offer-less re-INVITE on `leg` offered SDP: the answer comes in the ACK. */
+  expectAnswerInAck(leg: Leg): void;
   /** Runs `fn` in the session's serial queue. */
   enqueue(fn: () => void | Promise<void>): void;
   /** Final response to an in-dialog request (2xx to INVITE retransmitted until the ACK). */
@@ -44,8 +49,7 @@ const is2xx = (s: number): boolean => s >= 200 && s < 300;
 
 /** re-INVITE / UPDATE: new offer through the media engine to the other leg, its answer back the same way. */
 export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx: ServerTransaction): Promise<void> {
-  const other = otherLeg(leg);
-  const od = c.dialogOf(other);
+  const od = c.dialogOf(otherLeg(leg));
   const isInvite = req.method === 'INVITE';
   // re-INVITE only in a confirmed dialog; UPDATE also in the early one (RFC 3311 §5.1: the early answer was given).
   if (!od || od.state === 'terminated' || (!c.confirmed && (isInvite || c.lastSdpTo('a') === undefined))) {
@@ -60,54 +64,98 @@ export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx:
     return;
   }
   if (req.body.length === 0) {
-    // Offer-less re-INVITE (session refresh): answer with the SDP this leg already has, do not disturb the other.
+    // Offer-less re-INVITE: our 2xx offers the SDP this leg already has, and its ACK brings the answer
+    // (answerInAck). A session refresh repeats the answer and disturbs nobody.
     // UPDATE without an offer (RFC 3311 §5.2, a session refresh): 200 without a body.
     c.respond(leg, req, tx, 200, 'OK', isInvite ? c.lastSdpTo(leg) : undefined);
+    if (isInvite) c.expectAnswerInAck(leg);
     return;
   }
-  const offer = await c.host.media.offer({
-    callId: c.mediaCallId,
-    fromTag: c.mediaTag(leg),
-    sdp: req.body.toString('utf8'),
-    legOptions: c.legOptions(leg),
-  });
+  const sdp = req.body.toString('utf8');
+  const offer = await c.host.media.offer({ callId: c.mediaCallId, fromTag: c.mediaTag(leg), sdp, legOptions: c.legOptions(leg) });
   if (!offer.ok) {
     const r = mediaRejection(offer.code);
     tx.respond(createResponse(req, r.status, r.reason));
     return;
   }
+  c.receivedSdp(leg, sdp);
+  offerToOtherLeg(c, leg, req.method, offer.sdp, (res, answer) => {
+    if (answer && !answer.ok) {
+      const r = mediaRejection(answer.code);
+      return c.respond(leg, req, tx, r.status, r.reason);
+    }
+    if (answer) return c.respond(leg, req, tx, res.status, res.reason, answer.sdp);
+    c.respond(leg, req, tx, res.status, res.reason);
+    // RFC 3261 §12.2.1.2: 481/408 to a request inside the dialog: that dialog is gone, so is the call.
+    if (res.status === 481 || res.status === 408) c.lost(leg, `${req.method} ${res.status}`);
+  });
+}
+
+/**
+ * The ACK of an offer-less re-INVITE on `leg` carried a changed answer (a new address, hold, another codec): it is
+ * a new offer from that phone as far as the other leg is concerned, so the other leg gets a re-INVITE with the
+ * engine's SDP. The engine's answer for `leg` has nowhere to go (nothing answers an ACK); the anchored addresses
+ * it gave that phone stay as they are.
+ */
+export async function answerInAck(c: InDialogContext, leg: Leg, sdp: string): Promise<void> {
+  const od = c.dialogOf(otherLeg(leg));
+  if (!od || od.state === 'terminated') return;
+  if (c.busy()) {
+    c.host.log(`call ${c.mediaCallId}: SDP in the ACK on leg ${leg} not passed on: an offer is already pending`);
+    return;
+  }
+  const offer = await c.host.media.offer({ callId: c.mediaCallId, fromTag: c.mediaTag(leg), sdp, legOptions: c.legOptions(leg) });
+  if (!offer.ok) {
+    c.host.log(`call ${c.mediaCallId}: SDP in the ACK on leg ${leg} refused by the media engine (${offer.code}); media unchanged`);
+    return;
+  }
+  offerToOtherLeg(c, leg, 'INVITE', offer.sdp, (res, answer) => {
+    if (answer && !answer.ok) c.host.log(`call ${c.mediaCallId}: answer on leg ${otherLeg(leg)} refused by the media engine (${answer.code})`);
+    if (res.status === 481 || res.status === 408) c.lost(leg, `INVITE ${res.status}`);
+  });
+}
+
+/**
+ * Sends the engine's offer `sdp` (made from `leg`'s SDP) to the other leg in a re-INVITE/UPDATE, ACKs a 2xx, runs
+ * the answer through the engine, and hands the final response with the engine's answer for `leg` (when the 2xx
+ * had SDP) to `done`, in the session's queue.
+ */
+function offerToOtherLeg(
+  c: InDialogContext,
+  leg: Leg,
+  method: string,
+  sdp: string,
+  done: (res: SipResponse, answer: MediaResult<{ sdp: string }> | undefined) => void,
+): void {
+  const other = otherLeg(leg);
+  const od = c.dialogOf(other)!;
   c.setBusy(true);
-  const fwd = od.createRequest(req.method, { body: offer.sdp, contentType: 'application/sdp' });
+  const fwd = od.createRequest(method, { body: sdp, contentType: 'application/sdp' });
   const target = c.host.targetFor(od.nextHop());
-  let done = false;
+  let finished = false;
   const onFinal = (res: SipResponse) =>
     c.enqueue(async () => {
-      if (done) return;
-      done = true;
+      if (finished) return;
+      finished = true;
       c.setBusy(false);
-      od.receiveResponse(res, req.method);
-      if (is2xx(res.status)) c.refreshed(other);
-      if (isInvite && is2xx(res.status)) {
-        // RFC 3261 §13.2.2.4: the ACK of a 2xx is ours to send, end to end.
-        c.host.layer.sendAck(od.createRequest('ACK', { seq: fwd.cseq.seq }), target);
-      }
-      if (is2xx(res.status) && res.body.length > 0) {
-        const a = await c.host.media.answer({
+      od.receiveResponse(res, method);
+      const ok = is2xx(res.status);
+      if (ok) c.refreshed(other);
+      // RFC 3261 §13.2.2.4: the ACK of a 2xx is ours to send, end to end.
+      if (ok && method === 'INVITE') c.host.layer.sendAck(od.createRequest('ACK', { seq: fwd.cseq.seq }), target);
+      let answer: MediaResult<{ sdp: string }> | undefined;
+      if (ok && res.body.length > 0) {
+        const theirs = res.body.toString('utf8');
+        answer = await c.host.media.answer({
           callId: c.mediaCallId,
           fromTag: c.mediaTag(leg),
           toTag: c.mediaTag(other),
-          sdp: res.body.toString('utf8'),
+          sdp: theirs,
           legOptions: c.legOptions(other),
         });
-        if (!a.ok) {
-          const r = mediaRejection(a.code);
-          return c.respond(leg, req, tx, r.status, r.reason);
-        }
-        return c.respond(leg, req, tx, res.status, res.reason, a.sdp);
+        if (answer.ok) c.receivedSdp(other, theirs);
       }
-      c.respond(leg, req, tx, res.status, res.reason);
-      // RFC 3261 §12.2.1.2: 481/408 to a request inside the dialog: that dialog is gone, so is the call.
-      if (res.status === 481 || res.status === 408) c.lost(leg, `${req.method} ${res.status}`);
+      done(res, answer);
     });
   c.host.layer.sendRequest(fwd, target, {
     onResponse: (res) => {

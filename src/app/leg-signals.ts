@@ -14,14 +14,18 @@ interface LegState {
   dialog: Dialog | undefined;
   /** SDP we last sent on this leg. */
   lastSdp: string | undefined;
+  /** SDP the leg's phone last sent us (offer or answer), to tell a changed answer in an ACK from a repeated one. */
+  received: string | undefined;
+  /** We answered an offer-less re-INVITE on this leg with an offer: its ACK carries the answer (RFC 3261 §14.2). */
+  answerInAck: boolean;
   retrans: Uas2xxRetransmitter | undefined;
 }
 
 export class LegSignals {
   readonly #host: SessionHost;
   readonly #legs: Record<Leg, LegState> = {
-    a: { dialog: undefined, lastSdp: undefined, retrans: undefined },
-    b: { dialog: undefined, lastSdp: undefined, retrans: undefined },
+    a: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: false, retrans: undefined },
+    b: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: false, retrans: undefined },
   };
 
   constructor(host: SessionHost) {
@@ -44,6 +48,37 @@ export class LegSignals {
     this.#legs[leg].lastSdp = sdp;
   }
 
+  lastReceived(leg: Leg): string | undefined {
+    return this.#legs[leg].received;
+  }
+
+  receivedSdp(leg: Leg, sdp: string): void {
+    this.#legs[leg].received = sdp;
+  }
+
+  /** Our 2xx to an offer-less re-INVITE on `leg` carried an offer: the leg's ACK brings the answer. */
+  expectAnswerInAck(leg: Leg): void {
+    this.#legs[leg].answerInAck = true;
+  }
+
+  /**
+   * The ACK on `leg` arrived (its 2xx retransmissions stop). Returns the SDP answer it carries when it closes an
+   * offer-less re-INVITE and differs from what the leg sent before (a repeated answer, as in a session refresh,
+   * changes nothing: RFC 3264 §8 keeps an unchanged session description byte for byte).
+   */
+  ack(leg: Leg, body?: Buffer): string | undefined {
+    const l = this.#legs[leg];
+    l.retrans?.stop();
+    l.retrans = undefined;
+    if (!l.answerInAck) return undefined;
+    l.answerInAck = false;
+    if (!body || body.length === 0) return undefined;
+    const sdp = body.toString('utf8');
+    if (sdp === l.received) return undefined;
+    l.received = sdp;
+    return sdp;
+  }
+
   /** RFC 3261 §13.3.1.4: retransmit our 2xx to an INVITE on `leg` until its ACK; `noAck` when none comes. */
   retransmit(leg: Leg, tx: ServerTransaction, res: SipResponse, noAck: () => void): void {
     this.#legs[leg].retrans?.stop();
@@ -53,11 +88,6 @@ export class LegSignals {
   awaitingAck(leg: Leg): boolean {
     const r = this.#legs[leg].retrans;
     return r !== undefined && !r.stopped;
-  }
-
-  ack(leg: Leg): void {
-    this.#legs[leg].retrans?.stop();
-    this.#legs[leg].retrans = undefined;
   }
 
   /** Final response to an in-dialog request on `leg` (a 2xx to INVITE is retransmitted until the ACK). */

@@ -300,7 +300,7 @@ export class AppServer implements SessionHost {
     const d = this.dialogs.get(ack.callId, local, remote);
     if (!d) return;
     const owner = this.#byDialog.get(d.key);
-    owner?.session.ack(owner.leg);
+    owner?.session.ack(owner.leg, ack);
   }
 }
 

@@ -9,7 +9,7 @@ import { RtpPhone, audioTarget, waitFor } from '../media/support/phone.ts';
 import { createSipStack } from '../../src/sip/stack.ts';
 import { createRequest, createResponse } from '../../src/sip/message.ts';
 import type { IncomingCall } from '../../src/sip/ua/user-agent.ts';
-import { eventually, startPlatform, type Phone, type Platform } from '../e2e/support/platform.ts';
+import { eventually, sleep, startPlatform, type Phone, type Platform } from '../e2e/support/platform.ts';
 
 describe('B2BUA in-call behaviour', { timeout: 120_000 }, () => {
   let p: Platform;
@@ -99,6 +99,38 @@ describe('B2BUA in-call behaviour', { timeout: 120_000 }, () => {
     assert.equal((await call.ended).by, 'remote');
   });
 
+
+  it('offer-less re-INVITE: an unchanged answer in the ACK disturbs nobody, a changed one re-offers to the other leg', async () => {
+    const aRtp = await rtpPhone();
+    const bRtp = await rtpPhone();
+    const bobSdp = bRtp.sdp([[0, 'PCMU/8000']], 'bob');
+    let bobCall: IncomingCall | undefined;
+    bob.ua.onCall((c) => {
+      bobCall = c;
+      void c.answer(bobSdp);
+    });
+    const call = alice.ua.invite(`sip:102@${p.domain}`, { sdp: aRtp.sdp([[0, 'PCMU/8000']], 'alice') });
+    assert.deepEqual(await call.established, { ok: true });
+    const offered: string[] = [];
+    const aliceSeq = () => call.dialog!.remoteSeq ?? 0;
+    const seq0 = aliceSeq();
+
+    // A session refresh: the 2xx offers bob what he has, his ACK repeats his SDP byte for byte.
+    assert.equal(await bobCall!.reinvite(undefined, (offer) => (offered.push(offer), bobSdp)), 200);
+    assert.equal(offered.length, 1);
+    assert.equal(offered[0], bobCall!.remoteSdp, 'the 2xx offers the SDP bob already has');
+    await sleep(300);
+    assert.equal(aliceSeq(), seq0, 'alice got no re-INVITE');
+
+    // Bob moves his media in the ACK's answer: alice gets a re-INVITE, and her audio reaches bob's new port.
+    const moved = await rtpPhone();
+    assert.equal(await bobCall!.reinvite(undefined, () => moved.sdp([[0, 'PCMU/8000']], 'bob')), 200);
+    assert.ok(await waitFor(() => aliceSeq() > seq0, 3000), 'alice got the re-INVITE');
+    await aRtp.sendTone(audioTarget(call.remoteSdp!), 440, 20);
+    assert.ok(await waitFor(() => moved.received.length >= 15, 3000), `bob's new port got ${moved.received.length} packets`);
+    assert.equal(await bobCall!.hangup(), 200);
+    await call.ended;
+  });
   it('3xx from the callee reaches the caller as 480, not as a redirect', async () => {
     bob.ua.onCall((c) => {
       c.serverTx!.respond(createResponse(c.invite, 302, 'Moved Temporarily', { toTag: 'r3', headers: [['Contact', '<sip:900123456@premium.example.net>']] }));

@@ -15,7 +15,7 @@ export interface CallHost {
   /** Send an in-dialog request in its own client transaction; resolves with the final response. */
   sendInDialog(dialog: Dialog, req: SipRequest): Promise<SipResponse>;
   /** re-INVITE in the dialog with a new offer; ACKs the 2xx (RFC 3261 §14.1). */
-  reinvite(call: Call, sdp: string | undefined): Promise<SipResponse>;
+  reinvite(call: Call, sdp: string | undefined, answerInAck?: (offer: string) => string): Promise<SipResponse>;
   forget(call: Call): void;
 }
 
@@ -97,11 +97,15 @@ export class Call {
     return res.status;
   }
 
-  /** re-INVITE (session refresh / hold / new offer). Resolves with the final status. */
-  async reinvite(sdp?: string): Promise<number> {
+  /**
+   * re-INVITE (session refresh / hold / new offer). Resolves with the final status. Without `sdp` the 2xx brings
+   * an offer; `answerInAck` makes the answer the ACK carries (none when omitted).
+   */
+  async reinvite(sdp?: string, answerInAck?: (offer: string) => string): Promise<number> {
     if (!this.dialog || this.state !== 'established') throw new Error(`call not established (${this.state})`);
     if (sdp !== undefined) this.localSdp = sdp;
-    const res = await this.#host.reinvite(this, sdp);
+    const answer = answerInAck ? (offer: string) => (this.localSdp = answerInAck(offer)) : undefined;
+    const res = await this.#host.reinvite(this, sdp, answer);
     if (res.status >= 200 && res.status < 300 && res.body.length > 0) this.remoteSdp = res.body.toString('utf8');
     if (res.status === 481 || res.status === 408) this.end({ by: 'remote', status: res.status, reason: res.reason });
     return res.status;

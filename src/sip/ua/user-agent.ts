@@ -192,7 +192,7 @@ export class UserAgent implements IncomingCallHost {
     });
   }
 
-  reinvite(call: Call, sdp: string | undefined): Promise<SipResponse> {
+  reinvite(call: Call, sdp: string | undefined, answerInAck?: (offer: string) => string): Promise<SipResponse> {
     const d = call.dialog!;
     const req = d.createRequest('INVITE', sdp !== undefined ? { body: sdp, contentType: 'application/sdp' } : {});
     const target = this.targetFor(d.nextHop());
@@ -203,7 +203,12 @@ export class UserAgent implements IncomingCallHost {
           if (res.status < 300) {
             d.receiveResponse(res, 'INVITE');
             // The ACK of a 2xx is sent by the UAC core, in the dialog, with the INVITE's CSeq (§13.2.2.4).
-            this.layer.sendAck(d.createRequest('ACK', { seq: req.cseq.seq }), target);
+            // An offer in the 2xx to an offer-less re-INVITE is answered in the ACK (RFC 3261 §14.1).
+            const answer = sdp === undefined && answerInAck && res.body.length > 0 ? answerInAck(res.body.toString('utf8')) : undefined;
+            this.layer.sendAck(d.createRequest('ACK', {
+              seq: req.cseq.seq,
+              ...(answer !== undefined ? { body: answer, contentType: 'application/sdp' } : {}),
+            }), target);
           }
           resolve(res);
         },
