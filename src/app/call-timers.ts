@@ -1,12 +1,13 @@
 // The session timers (RFC 4028) of one call: one LegSessionTimer per leg that negotiated one, the refreshes we
 // send where we are the refresher (§7.4: UPDATE without a body when the peer allows UPDATE, else a re-INVITE
 // repeating the SDP we last sent on the leg), and the refreshes we receive (any 2xx to a re-INVITE/UPDATE on the
-// leg, §10). A leg whose session expires ends the whole call.
+// leg, §10). A 422 to our refresh is retried once with the peer's Min-SE. A leg whose session expires ends the whole
+// call.
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import type { SessionHost } from './session-host.ts';
 import type { Leg, LegSignals } from './leg-signals.ts';
-import { fromUacResponse, LegSessionTimer, negotiateUas, uasResponseHeaders, type LegTimerSpec } from './session-timer.ts';
+import { fromUacResponse, LegSessionTimer, MAX_PEER_MIN_SE_S, negotiateUas, parseMinSe, uasResponseHeaders, type LegTimerSpec } from './session-timer.ts';
 
 export interface CallTimersContext {
   host: SessionHost;
@@ -73,15 +74,22 @@ export class CallTimers {
     // An offer/answer already in progress refreshes the leg when it completes; the expiry timer still runs.
     if (c.busy()) return;
     c.setBusy(true);
-    this.#send(d, timer.spec, this.#peer[leg].allowsUpdate, c.legs.lastSdp(leg), (res) =>
-      c.enqueue(() => {
-        c.setBusy(false);
-        if (!c.confirmed()) return;
-        if (res.status >= 200 && res.status < 300) return timer.refreshed(fromUacResponse(res.headers) ?? timer.spec);
-        // RFC 3261 §12.2.1.2: 481/408 mean the dialog is gone; other failures leave it to the expiry timer.
-        if (res.status === 481 || res.status === 408) c.expired(leg, `session refresh ${res.status}`);
-      }),
-    );
+    const attempt = (spec: LegTimerSpec, retried: boolean): void =>
+      this.#send(d, spec, this.#peer[leg].allowsUpdate, c.legs.lastSdp(leg), (res) =>
+        c.enqueue(() => {
+          if (!c.confirmed() || d.state === 'terminated') return c.setBusy(false);
+          // §7.4 / §6: 422 says our interval is below the peer's Min-SE: the refresh goes again, once, with it.
+          const minSe = res.status === 422 ? parseMinSe(res.headers.get('min-se')) : undefined;
+          if (!retried && minSe !== undefined && minSe > spec.intervalS && minSe <= MAX_PEER_MIN_SE_S) {
+            return attempt({ ...spec, intervalS: minSe }, true);
+          }
+          c.setBusy(false);
+          if (res.status >= 200 && res.status < 300) return timer.refreshed(fromUacResponse(res.headers) ?? spec);
+          // RFC 3261 §12.2.1.2: 481/408 mean the dialog is gone; other failures leave it to the expiry timer.
+          if (res.status === 481 || res.status === 408) c.expired(leg, `session refresh ${res.status}`);
+        }),
+      );
+    attempt(timer.spec, false);
   }
 
   #send(d: Dialog, spec: LegTimerSpec, useUpdate: boolean, sdp: string | undefined, done: (res: SipResponse) => void): void {

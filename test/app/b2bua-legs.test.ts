@@ -219,6 +219,30 @@ describe('app B legs (fake edge)', { timeout: 60_000 }, () => {
     assert.ok(await waitFor(() => app.sessions.length === 0, 2000));
   });
 
+  it('a 422 to our session refresh: the refresh goes again once with the Min-SE, which becomes the interval (RFC 4028 §7.4)', async () => {
+    edge.onCall((c) => void c.answer(rtp.sdp()));
+    const call = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: [...callerHeaders, ['Session-Expires', '2']] });
+    assert.deepEqual(await call.established, { ok: true });
+    const session = app.sessions[0]!;
+    const refreshes: string[] = [];
+    call.inDialogHook = (req) => {
+      if (req.method !== 'UPDATE') return undefined;
+      refreshes.push(req.headers.get('session-expires') ?? '');
+      // the first refresh is below our (the caller's) Min-SE of 3 s
+      return refreshes.length === 1 ? { status: 422, reason: 'Session Interval Too Small', headers: [['Min-SE', '3']] } : undefined;
+    };
+    assert.ok(await waitFor(() => refreshes.length >= 2, 5000), `refreshes: ${JSON.stringify(refreshes)}`);
+    assert.deepEqual(refreshes.slice(0, 2), ['2;refresher=uac', '3;refresher=uac']);
+    assert.ok(await waitFor(() => session.sessionTimer('a')?.intervalS === 3, 2000), 'the retried interval is the leg\'s interval');
+    // The next refresh comes at half of 3 s and keeps the call up past the old 2 s interval.
+    assert.ok(await waitFor(() => refreshes.length >= 3, 5000), 'refreshed again');
+    assert.equal(refreshes[2], '3;refresher=uac');
+    assert.equal(session.state, 'confirmed');
+    call.inDialogHook = undefined;
+    assert.equal(await call.hangup(), 200);
+    assert.ok(await waitFor(() => app.sessions.length === 0, 2000));
+  });
+
   it('UPDATE with a new offer in the early dialog goes through the engine to the caller (RFC 3311)', async () => {
     const bRtp = await RtpPhone.open();
     try {

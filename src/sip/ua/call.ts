@@ -41,6 +41,11 @@ export class Call {
   /** Outgoing call hung up before the answer: CANCEL sent (or pending until a provisional response). */
   cancelRequested = false;
   readonly infos: SipRequest[] = [];
+  /**
+   * Answers an in-dialog request instead of the default handling when it returns a response (tests of the peer's
+   * error handling, e.g. a 422 to a session refresh).
+   */
+  inDialogHook: ((req: SipRequest) => { status: number; reason?: string; headers?: Array<[string, string]> } | undefined) | undefined;
   readonly #host: CallHost;
   readonly #ended: Promise<CallEnd>;
   #resolveEnded!: (e: CallEnd) => void;

@@ -307,6 +307,11 @@ export class UserAgent implements IncomingCallHost {
 
   #inDialog(req: SipRequest, tx: ServerTransaction, dialog: Dialog): void {
     const call = this.#calls.get(req.callId);
+    const custom = call?.inDialogHook?.(req);
+    if (custom) {
+      tx.respond(createResponse(req, custom.status, custom.reason, { headers: custom.headers ?? [] }));
+      return;
+    }
     const ok = (body?: string) =>
       tx.respond(createResponse(req, 200, undefined, {
         headers: [['Contact', this.contact], ...(body !== undefined ? ([['Content-Type', 'application/sdp']] as [string, string][]) : [])],
