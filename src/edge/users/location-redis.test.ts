@@ -11,7 +11,7 @@ import { openRuntimeRedis, redactRedisUrl, type RuntimeRedis } from '../../store
 import { RedisCallCounter } from '../../app/calls/counter.ts';
 import { redisSkipReason, startRedis, type RedisServer } from '../../../test/support/redis.ts';
 import type { ChangeOrigin, RegisterUpdate } from './location.ts';
-import { RedisLocation } from './location-redis.ts';
+import { NodeNameInUseError, RedisLocation } from './location-redis.ts';
 
 const owner = { clientId: 1, terminalId: 2, userId: 3 };
 const AOR = 'sip:bob@a.example';
@@ -69,7 +69,8 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
       const r = await openRuntimeRedis(server.url, { prefix });
       assert.ok(r.ok);
       toClose.push(r.redis);
-      const loc = await RedisLocation.open({ redis: r.redis, clock, sweepMs: 0 });
+      // short NODE_NAME claims, so tests of a crashed node's restart wait well under a second
+      const loc = await RedisLocation.open({ redis: r.redis, clock, sweepMs: 0, claimMs: 400 });
       toClose.push(loc);
       locs.push(loc);
       redis.push(r.redis);
@@ -138,7 +139,7 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
   });
 
   it('a node restarting after a crash drops its dead connection bindings on join; UDP ones and other nodes\' stay', async () => {
-    const { locs: [a, b, restarted] } = await nodes(3);
+    const { locs: [a, b, restarted], redis } = await nodes(3);
     await a!.attachEdge({ id: 'edge-a', host: '127.0.0.1', port: 15071 });
     await b!.attachEdge({ id: 'edge-b', host: '127.0.0.1', port: 15072 });
     const tcp = (id: string) => ({ transport: 'TCP' as const, host: '192.0.2.7', port: 40000, connectionId: id });
@@ -146,12 +147,27 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
     await a!.apply(upd({ callId: 'k2', changes: [ch('sip:bob@10.0.0.2')] }));
     await b!.apply(upd({ callId: 'k3', changes: [ch('sip:bob@10.0.0.3')], flow: tcp('tcp-live-1') }));
     await a!.apply(upd({ aor: 'sip:dave@a.example', callId: 'k4', changes: [ch('sip:dave@10.0.0.4')], flow: tcp('tcp-dead-2') }));
-    // edge-a crashes (never closes) and comes back as a new process under the same node id
+    // edge-a crashes (never closes: its Redis connection just goes, its claim on the name lapses) and comes back as a
+    // new process under the same node id
+    await redis[0]!.close();
     await restarted!.attachEdge({ id: 'edge-a', host: '127.0.0.1', port: 15071 });
     const left = await b!.lookup(AOR);
     assert.deepEqual(left.map((x) => x.contact).sort(), ['sip:bob@10.0.0.2', 'sip:bob@10.0.0.3']);
     assert.deepEqual(await b!.lookup('sip:dave@a.example'), []);
     assert.equal(await restarted!.purgeDeadConnections('edge-a'), 0, 'nothing left to purge');
+  });
+
+  it('NODE_NAME claims: a second live edge under one name is refused, a closed one frees the name at once', async () => {
+    const { locs: [a, twin, next], redis } = await nodes(3);
+    await a!.attachEdge({ id: 'edge-n', host: '127.0.0.1', port: 15073 });
+    await assert.rejects(twin!.attachEdge({ id: 'edge-n', host: '127.0.0.1', port: 15074 }), (e: unknown) =>
+      e instanceof NodeNameInUseError && /NODE_NAME "edge-n" is held by another running edge/.test(e.message));
+    assert.equal(twin!.isPeerEdge('127.0.0.1', 15073), true, 'the refused one did not take over: edge-n is still the first one');
+    const claim = redis[1]!.key('edge-alive', 'edge-n');
+    assert.ok(await redis[1]!.client.get(claim), 'claimed while edge-n runs');
+    await a!.close();
+    assert.equal(await redis[1]!.client.get(claim), null, 'given up on close: the next process need not wait');
+    await next!.attachEdge({ id: 'edge-n', host: '127.0.0.1', port: 15075 });
   });
 });
 

@@ -8,6 +8,8 @@
 //               size) — any node's sweep cleans any AoR, so expiry does not depend on the node that registered
 //   loc         channel: JSON {o: instance, a: aor} after each change (others re-read the AoR)
 //   edges       hash id → JSON EdgeNode: the edge nodes and their internal listeners (peer trust, relays)
+//   edge-alive:<id>  string, the instance holding NODE_NAME <id>, kept alive (PX) while that process runs: a second
+//               live process with the same NODE_NAME is refused, a crashed one's claim lapses (attachEdge)
 //   edges       channel: an edge joined or left
 //
 // Atomicity (RFC 3261 §10.3: the bindings update of one REGISTER is all-or-nothing): read the AoR, apply the
@@ -37,8 +39,36 @@ export interface RedisLocationOptions {
   sweepMs?: number;
   /** extra lifetime of a Redis key after its latest binding expired (default 60 s) */
   graceMs?: number;
+  /**
+   * Lifetime of this edge's claim on its node id, renewed every third of it (default 15 s, real time). A process
+   * starting under an id held by a live one is refused after this long; one that crashed frees it within this long.
+   */
+  claimMs?: number;
   onError?: (err: unknown) => void;
 }
+
+/** Another running edge holds this NODE_NAME (two processes under one name would remove each other's bindings). */
+export class NodeNameInUseError extends Error {
+  readonly code = 'NODE_NAME_IN_USE';
+  constructor(id: string, waitedMs: number) {
+    super(`NODE_NAME "${id}" is held by another running edge (its claim in Redis was renewed for ${Math.round(waitedMs / 1000)} s ` +
+      'while this one waited): give every node its own NODE_NAME');
+    this.name = 'NodeNameInUseError';
+  }
+}
+
+// KEYS[1] edge-alive:<id>  ARGV: 1 instance  2 ms. Renews our claim; takes it when it lapsed (a restarted Redis
+// without persistence forgot it). Returns 1, or 0 when another instance holds it.
+const RENEW_CLAIM = `
+local cur = redis.call('GET', KEYS[1])
+if cur == false or cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0
+`;
+// KEYS[1] edge-alive:<id>  ARGV: 1 instance. Gives the claim up if it is ours.
+const RELEASE_CLAIM = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
 
 // KEYS[1] loc:<aor>  KEYS[2] loc-exp
 // ARGV: 1 expected raw ('' = absent)  2 new raw ('' = delete)  3 ttl ms  4 channel  5 message ('' = none)
@@ -111,12 +141,15 @@ export class RedisLocation implements LocationService {
   #timer: TimerHandle | undefined;
   #unsubscribe: Array<() => void> = [];
   #closed = false;
+  readonly #claimMs: number;
+  #claimTimer: NodeJS.Timeout | undefined;
 
   private constructor(o: RedisLocationOptions) {
     this.#r = o.redis;
     this.#clock = o.clock ?? realClock;
     this.#sweepMs = o.sweepMs ?? 10_000;
     this.#graceMs = o.graceMs ?? 60_000;
+    this.#claimMs = o.claimMs ?? 15_000;
     this.#onError = o.onError ?? ((e) => console.error('location (redis):', e));
   }
 
@@ -215,10 +248,35 @@ export class RedisLocation implements LocationService {
     return this.#clock.now();
   }
 
+  /**
+   * Joins as edge `node`: claims its id (waiting out a crashed predecessor's claim, refusing a live twin's with
+   * NodeNameInUseError), removes what a predecessor under this id left, and announces the node to its peers.
+   */
   async attachEdge(node: EdgeNode): Promise<void> {
+    await this.#claim(node.id);
     this.#edge = node;
     await this.purgeDeadConnections(node.id);
     await this.#announce(node);
+  }
+
+  async #claim(id: string): Promise<void> {
+    const key = this.#r.key('edge-alive', id);
+    const started = Date.now();
+    const poll = Math.max(50, Math.floor(this.#claimMs / 10));
+    // A crashed process's claim lapses within claimMs; a live one keeps renewing it past that.
+    while ((await this.#r.client.set(key, this.#instance, 'PX', this.#claimMs, 'NX')) !== 'OK') {
+      if (Date.now() - started > this.#claimMs + poll) throw new NodeNameInUseError(id, Date.now() - started);
+      await new Promise((r) => setTimeout(r, poll));
+    }
+    this.#claimTimer = setInterval(() => {
+      if (this.#r.client.status !== 'ready') return; // an outage is reported once, by the connection
+      this.#r.script(RENEW_CLAIM, [key], [this.#instance, this.#claimMs]).then((held) => {
+        if (held !== 1 && !this.#closed) this.#onError(new NodeNameInUseError(id, 0));
+      }, (e: unknown) => {
+        if (!this.#closed) this.#onError(e);
+      });
+    }, Math.max(10, Math.floor(this.#claimMs / 3)));
+    this.#claimTimer.unref();
   }
 
   async #announce(node: EdgeNode): Promise<void> {
@@ -304,10 +362,13 @@ export class RedisLocation implements LocationService {
     this.#closed = true;
     this.#clock.clearTimeout(this.#timer);
     for (const u of this.#unsubscribe) u();
+    clearInterval(this.#claimTimer);
     if (this.#edge) {
       // leaving: peers stop trusting this address (a restarted node announces itself again)
       await this.#r.client.hdel(this.#r.key('edges'), this.#edge.id).catch(() => 0);
       await this.#r.client.publish(this.#r.key('edges'), this.#edge.id).catch(() => 0);
+      // the name is free at once for the next process
+      await this.#r.script(RELEASE_CLAIM, [this.#r.key('edge-alive', this.#edge.id)], [this.#instance]).catch(() => 0);
     }
   }
 
