@@ -73,6 +73,20 @@ describe('users edge: calls through the app node', () => {
     await unregister([bob!]);
   });
 
+  it('a callee slower than 200 ms: the caller hears 100 Trying from the edge first (RFC 3261 §17.2.1)', async () => {
+    const [bob] = await bobDevices(1);
+    const slow = alice.ua.invite(`sip:bob@${DOMAIN}`, { sdp: SDP('127.0.0.1', 4000) });
+    await until(() => bob!.calls.length === 1);
+    await until(() => slow.provisionals.length > 0);
+    assert.deepEqual(slow.provisionals, [100]);
+    bob!.calls[0]!.ringing();
+    await until(() => slow.state === 'ringing');
+    assert.deepEqual(slow.provisionals, [100, 180]);
+    await slow.hangup();
+    await slow.ended;
+    await unregister([bob!]);
+  });
+
   it('two contacts: both ring, one answers, the other gets CANCEL', async () => {
     const [b1, b2] = await bobDevices(2);
     const call = alice.ua.invite(`sip:bob@${DOMAIN}`, { sdp: SDP('127.0.0.1', 4000) });
@@ -234,3 +248,31 @@ async function rawUdp(port: number, text: string): Promise<string> {
     sock.close();
   }
 }
+
+describe('users edge: no 100 Trying of its own', () => {
+  // The automatic 100 of the INVITE server transaction is pushed out of the way (a minute), so what reaches the
+  // caller is only what the edge and the app send by themselves.
+  let W: EdgeWorld;
+  before(async () => {
+    W = await startEdgeWorld({ timers: { trying100: 60_000 } });
+  });
+  after(async () => {
+    await W.close();
+  });
+
+  it('a callee that rings: the caller gets the 180 and no 100 from any hop', async () => {
+    const alice = await W.phone('alice');
+    assert.ok((await alice.ua.register({ expires: 600 })).ok);
+    const bob = await W.phone('bob');
+    const calls: IncomingCall[] = [];
+    bob.ua.onCall((c) => calls.push(c));
+    assert.ok((await bob.ua.register({ expires: 600 })).ok);
+    const call = alice.ua.invite(`sip:bob@${DOMAIN}`, { sdp: SDP('127.0.0.1', 4000) });
+    await until(() => calls.length === 1);
+    calls[0]!.ringing();
+    await until(() => call.state === 'ringing');
+    assert.deepEqual(call.provisionals, [180]);
+    await call.hangup();
+    await call.ended;
+  });
+});

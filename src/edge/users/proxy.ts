@@ -127,10 +127,9 @@ export class EdgeProxy {
     }
     // the identity asserted in From must be the authenticated terminal (no calling as someone else)
     if (req.from.uri.user !== terminal.name) return fail(tx, 'EDGE_IDENTITY_MISMATCH');
-    if (req.method === 'INVITE') {
-      this.#d.guards.record(src, { kind: 'initial-invite', domain: dom.domain });
-      reply(tx, 100, 'Trying');
-    }
+    // No 100 Trying of our own: the INVITE server transaction sends one if nothing else went back within 200 ms
+    // (RFC 3261 §17.2.1), so a callee that rings at once costs no extra message on any hop.
+    if (req.method === 'INVITE') this.#d.guards.record(src, { kind: 'initial-invite', domain: dom.domain });
     const node = this.#d.appNodes.pick(terminal.client.id);
     if (!node) return fail(tx, 'EDGE_NO_APP_NODE');
     const fwd = this.#prepare(req);
@@ -182,7 +181,6 @@ export class EdgeProxy {
       (uri.user !== undefined ? this.#d.directory.terminal(uri.host, uri.user) : undefined) ??
       (tc.terminalId !== undefined ? this.#d.directory.terminalById(tc.terminalId) : undefined);
     if (!terminal || (tc.clientId !== undefined && terminal.client.id !== tc.clientId)) return fail(tx, 'EDGE_UNKNOWN_TARGET');
-    if (req.method === 'INVITE') reply(tx, 100, 'Trying');
     const ptx = new ProxyTransaction({
       serverTx: tx,
       upstream: this.#d.apps,
@@ -236,7 +234,6 @@ export class EdgeProxy {
     if (req.to.params.has('tag')) return this.#inDialogFromInside(req, tx);
     const { flow } = this.#d.own.popOwnRoutes(req);
     if (!flow) return fail(tx, 'EDGE_NO_ROUTE');
-    if (req.method === 'INVITE') reply(tx, 100, 'Trying');
     const ptx = new ProxyTransaction({
       serverTx: tx,
       upstream: this.#d.apps,

@@ -41,6 +41,8 @@ export class Call {
   /** Outgoing call hung up before the answer: CANCEL sent (or pending until a provisional response). */
   cancelRequested = false;
   readonly infos: SipRequest[] = [];
+  /** Statuses of the provisional responses an outgoing call received, in order. */
+  readonly provisionals: number[] = [];
   /**
    * Answers an in-dialog request instead of the default handling when it returns a response (tests of the peer's
    * error handling, e.g. a 422 to a session refresh).

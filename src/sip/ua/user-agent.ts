@@ -152,6 +152,7 @@ export class UserAgent implements IncomingCallHost {
       targetFor: (u) => this.targetFor(u),
       handlers: {
         onProvisional: (res, d) => {
+          call.provisionals.push(res.status);
           if (d) call.dialog = d;
           if (res.status === 180 || res.status === 183) call.state = 'ringing';
         },
