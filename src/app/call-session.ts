@@ -51,7 +51,8 @@ export class CallSession {
     this.invite = invite;
     this.#route = route;
     this.startedAt = new Date(host.now());
-    this.#legs = new LegSignals(host);
+    // an offer-less re-INVITE's exchange holds off other offers until its ACK (RFC 3264 §4): then it is over
+    this.#legs = new LegSignals(host, () => (this.#reinviting = false));
     this.#a = new ALeg(invite, tx, host.contact, (d) => {
       this.#legs.setDialog('a', d);
       host.registerDialog(d, this, 'a');
@@ -184,8 +185,8 @@ export class CallSession {
 
   /** The ACK of our 2xx on `leg`; it may carry the answer to an offer-less re-INVITE (in-dialog.ts answerInAck). */
   ack(leg: Leg, ack?: SipRequest): void {
-    const changed = this.#legs.ack(leg, ack?.body);
-    if (changed !== undefined && this.state === 'confirmed') this.#enqueue(() => answerInAck(this.#inDialogContext(), leg, changed));
+    const { changedSdp } = this.#legs.ack(leg, ack);
+    if (changedSdp !== undefined && this.state === 'confirmed') this.#enqueue(() => answerInAck(this.#inDialogContext(), leg, changedSdp));
   }
 
   async #inDialog(leg: Leg, req: SipRequest, tx: ServerTransaction): Promise<void> {
@@ -228,8 +229,12 @@ export class CallSession {
       mediaTag: (l) => this.#mediaTag(l),
       legOptions: (l) => this.#legOptions(l),
       lastSdpTo: (l) => this.#legs.lastSdp(l),
+      sentSdp: (l, sdp) => this.#legs.sentSdp(l, sdp),
       receivedSdp: (l, sdp) => this.#legs.receivedSdp(l, sdp),
-      expectAnswerInAck: (l) => this.#legs.expectAnswerInAck(l),
+      expectAnswerInAck: (l, seq) => {
+        this.#legs.expectAnswerInAck(l, seq);
+        this.#reinviting = true;
+      },
       enqueue: (fn) => this.#enqueue(fn),
       respond: (l, req, tx, status, reason, sdp) => {
         const ok = status >= 200 && status < 300 && (req.method === 'INVITE' || req.method === 'UPDATE');

@@ -24,6 +24,8 @@ export interface CallTimersContext {
 export class CallTimers {
   readonly #c: CallTimersContext;
   readonly #timers: Partial<Record<Leg, LegSessionTimer>> = {};
+  /** the largest Min-SE a 422 to our refresh carried, per leg: repeated in every later refresh (§7.4) */
+  readonly #peerMinSe: Partial<Record<Leg, number>> = {};
   readonly #peer: Record<Leg, { allowsUpdate: boolean; supportsTimer: boolean }> = {
     a: { allowsUpdate: false, supportsTimer: false },
     b: { allowsUpdate: false, supportsTimer: true },
@@ -75,12 +77,13 @@ export class CallTimers {
     if (c.busy()) return;
     c.setBusy(true);
     const attempt = (spec: LegTimerSpec, retried: boolean): void =>
-      this.#send(d, spec, this.#peer[leg].allowsUpdate, c.legs.lastSdp(leg), (res) =>
+      this.#send(d, spec, this.#peerMinSe[leg], this.#peer[leg].allowsUpdate, c.legs.lastSdp(leg), (res) =>
         c.enqueue(() => {
           if (!c.confirmed() || d.state === 'terminated') return c.setBusy(false);
           // §7.4 / §6: 422 says our interval is below the peer's Min-SE: the refresh goes again, once, with it.
           const minSe = res.status === 422 ? parseMinSe(res.headers.get('min-se')) : undefined;
           if (!retried && minSe !== undefined && minSe > spec.intervalS && minSe <= MAX_PEER_MIN_SE_S) {
+            this.#peerMinSe[leg] = Math.max(minSe, this.#peerMinSe[leg] ?? 0);
             return attempt({ ...spec, intervalS: minSe }, true);
           }
           c.setBusy(false);
@@ -92,10 +95,11 @@ export class CallTimers {
     attempt(timer.spec, false);
   }
 
-  #send(d: Dialog, spec: LegTimerSpec, useUpdate: boolean, sdp: string | undefined, done: (res: SipResponse) => void): void {
+  #send(d: Dialog, spec: LegTimerSpec, minSe: number | undefined, useUpdate: boolean, sdp: string | undefined, done: (res: SipResponse) => void): void {
     const host = this.#c.host;
     const method = useUpdate || sdp === undefined ? 'UPDATE' : 'INVITE';
     const headers: Array<[string, string]> = [['Session-Expires', `${spec.intervalS};refresher=uac`], ['Supported', 'timer']];
+    if (minSe !== undefined) headers.push(['Min-SE', String(minSe)]);
     const req = d.createRequest(method, method === 'INVITE' ? { headers, body: sdp!, contentType: 'application/sdp' } : { headers });
     const target = host.targetFor(d.nextHop());
     let finished = false;

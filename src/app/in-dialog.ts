@@ -28,10 +28,15 @@ export interface InDialogContext {
   legOptions(from: Leg): LegOptions;
   /** SDP we last sent on a leg. */
   lastSdpTo(leg: Leg): string | undefined;
+  /** We sent this SDP on a leg, and its phone accepted it (a 2xx). */
+  sentSdp(leg: Leg, sdp: string): void;
   /** A leg's phone sent this SDP (offer or answer) and the engine took it. */
   receivedSdp(leg: Leg, sdp: string): void;
-  /** Our 2xx to an offer-less re-INVITE on `leg` offered SDP: the answer comes in the ACK. */
-  expectAnswerInAck(leg: Leg): void;
+  /**
+   * Our 2xx to the offer-less re-INVITE `seq` on `leg` offered SDP: the answer comes in the ACK, and no other offer
+   * may start before it (the call is busy until then).
+   */
+  expectAnswerInAck(leg: Leg, seq: number): void;
   /** Runs `fn` in the session's serial queue. */
   enqueue(fn: () => void | Promise<void>): void;
   /** Final response to an in-dialog request (2xx to INVITE retransmitted until the ACK). */
@@ -68,7 +73,7 @@ export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx:
     // (answerInAck). A session refresh repeats the answer and disturbs nobody.
     // UPDATE without an offer (RFC 3311 §5.2, a session refresh): 200 without a body.
     c.respond(leg, req, tx, 200, 'OK', isInvite ? c.lastSdpTo(leg) : undefined);
-    if (isInvite) c.expectAnswerInAck(leg);
+    if (isInvite) c.expectAnswerInAck(leg, req.cseq.seq);
     return;
   }
   const sdp = req.body.toString('utf8');
@@ -109,6 +114,7 @@ export async function answerInAck(c: InDialogContext, leg: Leg, sdp: string): Pr
     c.host.log(`call ${c.mediaCallId}: SDP in the ACK on leg ${leg} refused by the media engine (${offer.code}); media unchanged`);
     return;
   }
+  c.receivedSdp(leg, sdp);
   offerToOtherLeg(c, leg, 'INVITE', offer.sdp, (res, answer) => {
     if (answer && !answer.ok) c.host.log(`call ${c.mediaCallId}: answer on leg ${otherLeg(leg)} refused by the media engine (${answer.code})`);
     if (res.status === 481 || res.status === 408) c.lost(leg, `INVITE ${res.status}`);
@@ -140,7 +146,10 @@ function offerToOtherLeg(
       c.setBusy(false);
       od.receiveResponse(res, method);
       const ok = is2xx(res.status);
-      if (ok) c.refreshed(other);
+      if (ok) {
+        c.refreshed(other);
+        c.sentSdp(other, sdp);
+      }
       // RFC 3261 §13.2.2.4: the ACK of a 2xx is ours to send, end to end.
       if (ok && method === 'INVITE') c.host.layer.sendAck(od.createRequest('ACK', { seq: fwd.cseq.seq }), target);
       let answer: MediaResult<{ sdp: string }> | undefined;

@@ -16,20 +16,44 @@ interface LegState {
   lastSdp: string | undefined;
   /** SDP the leg's phone last sent us (offer or answer), to tell a changed answer in an ACK from a repeated one. */
   received: string | undefined;
-  /** We answered an offer-less re-INVITE on this leg with an offer: its ACK carries the answer (RFC 3261 §14.2). */
-  answerInAck: boolean;
+  /** CSeq of an offer-less re-INVITE on this leg we answered with an offer: its ACK carries the answer (§14.2). */
+  answerInAck: number | undefined;
   retrans: Uas2xxRetransmitter | undefined;
+  /** CSeq of the INVITE whose 2xx `retrans` repeats: only its ACK stops it (a late ACK of an older one does not) */
+  retransSeq: number | undefined;
+}
+
+/** What an ACK did on its leg. */
+export interface AckOutcome {
+  /** It closed an offer-less re-INVITE's exchange (answer or not): the call may take offers again. */
+  closedExchange: boolean;
+  /** The answer it carried, when that changes the phone's session (RFC 3264 §8: a new o= version). */
+  changedSdp?: string;
+}
+
+/** The o= line (RFC 4566 §5.2): its session id and version change when, and only when, the description does. */
+const originLine = (sdp: string): string | undefined => /^o=.*$/m.exec(sdp)?.[0]?.trimEnd();
+
+/** Does `next` describe the same session as `prev` (RFC 3264 §8)? By the o= line, else byte for byte. */
+export function sameSession(prev: string | undefined, next: string): boolean {
+  if (prev === undefined) return false;
+  const a = originLine(prev);
+  const b = originLine(next);
+  return a !== undefined && b !== undefined ? a === b : prev === next;
 }
 
 export class LegSignals {
   readonly #host: SessionHost;
   readonly #legs: Record<Leg, LegState> = {
-    a: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: false, retrans: undefined },
-    b: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: false, retrans: undefined },
+    a: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: undefined, retrans: undefined, retransSeq: undefined },
+    b: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: undefined, retrans: undefined, retransSeq: undefined },
   };
+  readonly #exchangeOver: (leg: Leg) => void;
 
-  constructor(host: SessionHost) {
+  /** `exchangeOver`: an offer-less re-INVITE's exchange ended on `leg` (its ACK came, or never will). */
+  constructor(host: SessionHost, exchangeOver: (leg: Leg) => void = () => undefined) {
     this.#host = host;
+    this.#exchangeOver = exchangeOver;
   }
 
   dialog(leg: Leg): Dialog | undefined {
@@ -56,33 +80,45 @@ export class LegSignals {
     this.#legs[leg].received = sdp;
   }
 
-  /** Our 2xx to an offer-less re-INVITE on `leg` carried an offer: the leg's ACK brings the answer. */
-  expectAnswerInAck(leg: Leg): void {
-    this.#legs[leg].answerInAck = true;
+  /** Our 2xx to the offer-less re-INVITE `seq` on `leg` carried an offer: the leg's ACK brings the answer. */
+  expectAnswerInAck(leg: Leg, seq: number): void {
+    this.#legs[leg].answerInAck = seq;
   }
 
   /**
-   * The ACK on `leg` arrived (its 2xx retransmissions stop). Returns the SDP answer it carries when it closes an
-   * offer-less re-INVITE and differs from what the leg sent before (a repeated answer, as in a session refresh,
-   * changes nothing: RFC 3264 §8 keeps an unchanged session description byte for byte).
+   * The ACK on `leg` arrived: the 2xx it acknowledges stops being retransmitted. When it closes an offer-less
+   * re-INVITE, the answer it carries is returned if it changes the phone's session (a repeated one, as in a session
+   * refresh, changes nothing). An ACK of an older INVITE than the 2xx being retransmitted changes nothing at all.
    */
-  ack(leg: Leg, body?: Buffer): string | undefined {
+  ack(leg: Leg, ack?: SipRequest): AckOutcome {
     const l = this.#legs[leg];
+    const seq = ack?.cseq.seq;
+    if (seq !== undefined && l.retransSeq !== undefined && seq !== l.retransSeq) return { closedExchange: false };
     l.retrans?.stop();
     l.retrans = undefined;
-    if (!l.answerInAck) return undefined;
-    l.answerInAck = false;
-    if (!body || body.length === 0) return undefined;
+    l.retransSeq = undefined;
+    if (l.answerInAck === undefined || (seq !== undefined && seq !== l.answerInAck)) return { closedExchange: false };
+    l.answerInAck = undefined;
+    this.#exchangeOver(leg);
+    const body = ack?.body;
+    if (!body || body.length === 0) return { closedExchange: true };
     const sdp = body.toString('utf8');
-    if (sdp === l.received) return undefined;
-    l.received = sdp;
-    return sdp;
+    return sameSession(l.received, sdp) ? { closedExchange: true } : { closedExchange: true, changedSdp: sdp };
   }
 
   /** RFC 3261 §13.3.1.4: retransmit our 2xx to an INVITE on `leg` until its ACK; `noAck` when none comes. */
   retransmit(leg: Leg, tx: ServerTransaction, res: SipResponse, noAck: () => void): void {
-    this.#legs[leg].retrans?.stop();
-    this.#legs[leg].retrans = new Uas2xxRetransmitter(this.#host.clock, this.#host.layer.timers, tx, res, noAck);
+    const l = this.#legs[leg];
+    l.retrans?.stop();
+    l.retransSeq = res.cseq.seq;
+    l.retrans = new Uas2xxRetransmitter(this.#host.clock, this.#host.layer.timers, tx, res, () => {
+      if (l.answerInAck === res.cseq.seq) {
+        // no ACK, so no answer: the exchange is over all the same (the old session stands)
+        l.answerInAck = undefined;
+        this.#exchangeOver(leg);
+      }
+      noAck();
+    });
   }
 
   awaitingAck(leg: Leg): boolean {

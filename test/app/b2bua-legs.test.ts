@@ -225,9 +225,11 @@ describe('app B legs (fake edge)', { timeout: 60_000 }, () => {
     assert.deepEqual(await call.established, { ok: true });
     const session = app.sessions[0]!;
     const refreshes: string[] = [];
+    const minSes: Array<string | undefined> = [];
     call.inDialogHook = (req) => {
       if (req.method !== 'UPDATE') return undefined;
       refreshes.push(req.headers.get('session-expires') ?? '');
+      minSes.push(req.headers.get('min-se'));
       // the first refresh is below our (the caller's) Min-SE of 3 s
       return refreshes.length === 1 ? { status: 422, reason: 'Session Interval Too Small', headers: [['Min-SE', '3']] } : undefined;
     };
@@ -237,6 +239,7 @@ describe('app B legs (fake edge)', { timeout: 60_000 }, () => {
     // The next refresh comes at half of 3 s and keeps the call up past the old 2 s interval.
     assert.ok(await waitFor(() => refreshes.length >= 3, 5000), 'refreshed again');
     assert.equal(refreshes[2], '3;refresher=uac');
+    assert.deepEqual(minSes.slice(0, 3), [undefined, '3', '3'], 'refreshes after the 422 carry its Min-SE (RFC 4028 §7.4)');
     assert.equal(session.state, 'confirmed');
     call.inDialogHook = undefined;
     assert.equal(await call.hangup(), 200);

@@ -78,10 +78,11 @@ describe('users edge: calls through the app node', () => {
     const slow = alice.ua.invite(`sip:bob@${DOMAIN}`, { sdp: SDP('127.0.0.1', 4000) });
     await until(() => bob!.calls.length === 1);
     await until(() => slow.provisionals.length > 0);
-    assert.deepEqual(slow.provisionals, [100]);
+    assert.equal(slow.provisionals[0], 100);
     bob!.calls[0]!.ringing();
     await until(() => slow.state === 'ringing');
-    assert.deepEqual(slow.provisionals, [100, 180]);
+    // (a retransmitted INVITE on a loaded machine gets the 100 again: any number of them, then the 180)
+    assert.deepEqual([...new Set(slow.provisionals)], [100, 180]);
     await slow.hangup();
     await slow.ended;
     await unregister([bob!]);

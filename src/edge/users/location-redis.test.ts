@@ -61,7 +61,7 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
   });
 
   /** n nodes sharing one fresh prefix, each with its own connections, one clock */
-  async function nodes(n: number, clock = new FakeClock()): Promise<{ locs: RedisLocation[]; redis: RuntimeRedis[]; clock: FakeClock }> {
+  async function nodes(n: number, clock = new FakeClock(), claimMs = 400): Promise<{ locs: RedisLocation[]; redis: RuntimeRedis[]; clock: FakeClock }> {
     const prefix = `t${randomBytes(4).toString('hex')}:`;
     const locs: RedisLocation[] = [];
     const redis: RuntimeRedis[] = [];
@@ -70,7 +70,7 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
       assert.ok(r.ok);
       toClose.push(r.redis);
       // short NODE_NAME claims, so tests of a crashed node's restart wait well under a second
-      const loc = await RedisLocation.open({ redis: r.redis, clock, sweepMs: 0, claimMs: 400 });
+      const loc = await RedisLocation.open({ redis: r.redis, clock, sweepMs: 0, claimMs });
       toClose.push(loc);
       locs.push(loc);
       redis.push(r.redis);
@@ -158,7 +158,8 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
   });
 
   it('NODE_NAME claims: a second live edge under one name is refused, a closed one frees the name at once', async () => {
-    const { locs: [a, twin, next], redis } = await nodes(3);
+    // claims of 3 s (renewed every second): the holder keeps its claim even through a slow moment of a loaded machine
+    const { locs: [a, twin, next], redis } = await nodes(3, new FakeClock(), 3000);
     await a!.attachEdge({ id: 'edge-n', host: '127.0.0.1', port: 15073 });
     await assert.rejects(twin!.attachEdge({ id: 'edge-n', host: '127.0.0.1', port: 15074 }), (e: unknown) =>
       e instanceof NodeNameInUseError && /NODE_NAME "edge-n" is held by another running edge/.test(e.message));

@@ -143,6 +143,8 @@ export class RedisLocation implements LocationService {
   #closed = false;
   readonly #claimMs: number;
   #claimTimer: NodeJS.Timeout | undefined;
+  /** the node id this process holds (claimNode) */
+  #claimed: string | undefined;
 
   private constructor(o: RedisLocationOptions) {
     this.#r = o.redis;
@@ -253,21 +255,29 @@ export class RedisLocation implements LocationService {
    * NodeNameInUseError), removes what a predecessor under this id left, and announces the node to its peers.
    */
   async attachEdge(node: EdgeNode): Promise<void> {
-    await this.#claim(node.id);
+    await this.claimNode(node.id);
+    if (this.#closed) return;
     this.#edge = node;
     await this.purgeDeadConnections(node.id);
     await this.#announce(node);
   }
 
-  async #claim(id: string): Promise<void> {
+  async claimNode(id: string): Promise<void> {
+    if (this.#claimed === id || this.#closed) return;
     const key = this.#r.key('edge-alive', id);
     const started = Date.now();
     const poll = Math.max(50, Math.floor(this.#claimMs / 10));
     // A crashed process's claim lapses within claimMs; a live one keeps renewing it past that.
     while ((await this.#r.client.set(key, this.#instance, 'PX', this.#claimMs, 'NX')) !== 'OK') {
+      if (this.#closed) return;
       if (Date.now() - started > this.#claimMs + poll) throw new NodeNameInUseError(id, Date.now() - started);
       await new Promise((r) => setTimeout(r, poll));
     }
+    if (this.#closed) {
+      await this.#r.script(RELEASE_CLAIM, [key], [this.#instance]).catch(() => 0);
+      return;
+    }
+    this.#claimed = id;
     this.#claimTimer = setInterval(() => {
       if (this.#r.client.status !== 'ready') return; // an outage is reported once, by the connection
       this.#r.script(RENEW_CLAIM, [key], [this.#instance, this.#claimMs]).then((held) => {
@@ -367,9 +377,9 @@ export class RedisLocation implements LocationService {
       // leaving: peers stop trusting this address (a restarted node announces itself again)
       await this.#r.client.hdel(this.#r.key('edges'), this.#edge.id).catch(() => 0);
       await this.#r.client.publish(this.#r.key('edges'), this.#edge.id).catch(() => 0);
-      // the name is free at once for the next process
-      await this.#r.script(RELEASE_CLAIM, [this.#r.key('edge-alive', this.#edge.id)], [this.#instance]).catch(() => 0);
     }
+    // the name is free at once for the next process
+    if (this.#claimed) await this.#r.script(RELEASE_CLAIM, [this.#r.key('edge-alive', this.#claimed)], [this.#instance]).catch(() => 0);
   }
 
   // --- internals ------------------------------------------------------------------------------------------

@@ -99,6 +99,11 @@ export interface LocationService {
   size(): number;
   /** The location service's time (ms): expiry is measured against it. */
   now(): number;
+  /**
+   * Holds the node id for this process before it takes requests (cluster: waits out a crashed predecessor's claim,
+   * refuses an id another running edge holds). attachEdge claims it too when this was not called.
+   */
+  claimNode(id: string): Promise<void>;
   /** The edge node using this location: bindings applied from now on are owned by it (cluster: announced). */
   attachEdge(node: EdgeNode): Promise<void>;
   /** Is host:port the internal listener of another edge node sharing this location? (cached, never waits) */
@@ -246,6 +251,9 @@ export class MemoryLocation implements LocationService {
     for (const list of this.#aors.values()) for (const b of list) if (b.expiresAt > now) n++;
     return n;
   }
+
+  /** Embedded mode: one process owns these bindings, there is nothing to claim. */
+  async claimNode(): Promise<void> {}
 
   async attachEdge(node: EdgeNode): Promise<void> {
     this.#edge = node;

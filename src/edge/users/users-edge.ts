@@ -88,6 +88,11 @@ export class UsersEdge {
       ...(o.tls ? { tls: o.tls } : {}),
       ...(o.onError ? { onInternalError: o.onError } : {}),
     };
+    const ownsLocation = o.location === undefined;
+    const location = o.location ?? new MemoryLocation({ clock });
+    const nodeId = o.node ?? o.store?.node ?? 'edge';
+    // Before any listener is bound: waiting out a predecessor's claim must not answer phones 500 meanwhile.
+    await location.claimNode(nodeId);
     const phones = await createSipStack({ listen: o.listen, ...common });
     let apps: SipStack;
     try {
@@ -107,10 +112,8 @@ export class UsersEdge {
     for (const l of [...o.listen, ...(o.internal ? [o.internal] : [])]) {
       if (l.advertise) own.add(l.advertise.host, l.advertise.port ?? l.port);
     }
-    const ownsLocation = o.location === undefined;
-    const location = o.location ?? new MemoryLocation({ clock });
     const int = apps.sentBy('UDP')!;
-    const self = { id: o.node ?? o.store?.node ?? 'edge', host: int.host, port: int.port };
+    const self = { id: nodeId, host: int.host, port: int.port };
     try {
       await location.attachEdge(self);
     } catch (e) {
