@@ -225,6 +225,7 @@ export class CallSession {
       host: this.#host,
       mediaCallId: this.mediaCallId,
       confirmed: this.state === 'confirmed',
+      live: () => this.state === 'confirmed',
       dialogOf: (l) => this.#legs.dialog(l),
       mediaTag: (l) => this.#mediaTag(l),
       legOptions: (l) => this.#legOptions(l),

@@ -21,6 +21,8 @@ export interface InDialogContext {
   host: SessionHost;
   mediaCallId: string;
   confirmed: boolean;
+  /** The call is still up (checked again after a wait). */
+  live(): boolean;
   dialogOf(leg: Leg): Dialog | undefined;
   /** The tag the media engine knows a leg by. */
   mediaTag(leg: Leg): string;
@@ -51,6 +53,9 @@ export interface InDialogContext {
 }
 
 const is2xx = (s: number): boolean => s >= 200 && s < 300;
+
+/** Tries at passing an ACK's answer on to the other leg (the first, and retries after glare). */
+const ACK_ANSWER_ATTEMPTS = 3;
 
 /** re-INVITE / UPDATE: new offer through the media engine to the other leg, its answer back the same way. */
 export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx: ServerTransaction): Promise<void> {
@@ -102,13 +107,22 @@ export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx:
  * engine's SDP. The engine's answer for `leg` has nowhere to go (nothing answers an ACK); the anchored addresses
  * it gave that phone stay as they are.
  */
-export async function answerInAck(c: InDialogContext, leg: Leg, sdp: string): Promise<void> {
-  const od = c.dialogOf(otherLeg(leg));
+export async function answerInAck(c: InDialogContext, leg: Leg, sdp: string, attempt = 1): Promise<void> {
+  if (!c.live()) return;
+  const other = otherLeg(leg);
+  const od = c.dialogOf(other);
   if (!od || od.state === 'terminated') return;
-  if (c.busy()) {
-    c.host.log(`call ${c.mediaCallId}: SDP in the ACK on leg ${leg} not passed on: an offer is already pending`);
-    return;
-  }
+  // Glare (an offer of ours or of the other phone in progress, or its 491): again later, like a UAC after a 491
+  // (RFC 3261 §14.1: 2.1–4 s when we own the other dialog's Call-ID (the B leg), else up to 2 s).
+  const later = (why: string): void => {
+    if (attempt >= ACK_ANSWER_ATTEMPTS) {
+      c.host.log(`call ${c.mediaCallId}: SDP in the ACK on leg ${leg} not passed on (${why}, ${attempt} attempts)`);
+      return;
+    }
+    const ms = other === 'b' ? 2100 + Math.floor(Math.random() * 190) * 10 : Math.floor(Math.random() * 200) * 10;
+    c.host.clock.setTimeout(() => c.enqueue(() => answerInAck(c, leg, sdp, attempt + 1)), ms);
+  };
+  if (c.busy()) return later('an offer is pending');
   const offer = await c.host.media.offer({ callId: c.mediaCallId, fromTag: c.mediaTag(leg), sdp, legOptions: c.legOptions(leg) });
   if (!offer.ok) {
     c.host.log(`call ${c.mediaCallId}: SDP in the ACK on leg ${leg} refused by the media engine (${offer.code}); media unchanged`);
@@ -116,7 +130,8 @@ export async function answerInAck(c: InDialogContext, leg: Leg, sdp: string): Pr
   }
   c.receivedSdp(leg, sdp);
   offerToOtherLeg(c, leg, 'INVITE', offer.sdp, (res, answer) => {
-    if (answer && !answer.ok) c.host.log(`call ${c.mediaCallId}: answer on leg ${otherLeg(leg)} refused by the media engine (${answer.code})`);
+    if (answer && !answer.ok) c.host.log(`call ${c.mediaCallId}: answer on leg ${other} refused by the media engine (${answer.code})`);
+    if (res.status === 491) return later('491 from the other leg');
     if (res.status === 481 || res.status === 408) c.lost(leg, `INVITE ${res.status}`);
   });
 }

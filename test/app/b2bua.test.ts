@@ -132,6 +132,19 @@ describe('B2BUA in-call behaviour', { timeout: 120_000 }, () => {
     assert.ok(await waitFor(() => aliceSeq() > seq0, 3000), 'alice got the re-INVITE');
     await aRtp.sendTone(audioTarget(call.remoteSdp!), 440, 20);
     assert.ok(await waitFor(() => moved.received.length >= 15, 3000), `bob's new port got ${moved.received.length} packets`);
+
+    // Glare on the way: alice answers the first re-INVITE 491; the app tries again after a random wait (RFC 3261
+    // §14.1, up to 2 s towards the caller) and bob's next move still reaches her.
+    const again = await rtpPhone();
+    const againSdp = again.sdp([[0, 'PCMU/8000']], 'bob').replace(/^(o=\S+ \S+ )(\d+)/m, (_m, head: string) => `${head}3`);
+    let refused = 0;
+    call.inDialogHook = (req) => (req.method === 'INVITE' && refused++ === 0 ? { status: 491, reason: 'Request Pending' } : undefined);
+    const seq1 = aliceSeq();
+    assert.equal(await bobCall!.reinvite(undefined, () => againSdp), 200);
+    assert.ok(await waitFor(() => aliceSeq() >= seq1 + 2, 5000), 'alice got the re-INVITE again after her 491');
+    call.inDialogHook = undefined;
+    await aRtp.sendTone(audioTarget(call.remoteSdp!), 440, 20);
+    assert.ok(await waitFor(() => again.received.length >= 15, 3000), `bob's third port got ${again.received.length} packets`);
     assert.equal(await bobCall!.hangup(), 200);
     await call.ended;
   });
