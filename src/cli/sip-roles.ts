@@ -24,6 +24,11 @@ export interface SipRoles {
   edge: UsersEdge | null;
   app: AppServer | null;
   media: MediaEngine | null;
+  /**
+   * Resolves when a part can no longer run and the process should stop: today a users edge whose NODE_NAME another
+   * process took over while it ran (src/edge/users/location-redis.ts).
+   */
+  death: Promise<Error>;
   /** One line per listener, for the start banner. */
   banner: string[];
   stop(): Promise<void>;
@@ -51,7 +56,11 @@ export function edgeListeners(config: Config, tls: TlsSettings | null = null): L
 export async function startSipRoles(config: Config, store: Store, out: Output): Promise<SipRoles> {
   const wantEdge = config.roles.includes('edge');
   const wantApp = config.roles.includes('app');
-  const roles: SipRoles = { directory: null, edge: null, app: null, media: null, banner: [], stop: async () => undefined };
+  let died: (err: Error) => void = () => undefined;
+  const death = new Promise<Error>((resolve) => {
+    died = resolve;
+  });
+  const roles: SipRoles = { directory: null, edge: null, app: null, media: null, death, banner: [], stop: async () => undefined };
   if (!wantEdge && !wantApp) return roles;
   const onError = (err: unknown) => out.error(`sip: ${(err as Error)?.message ?? String(err)}`);
   const stoppers: Array<() => Promise<void>> = [];
@@ -128,7 +137,11 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
     if (wantEdge) {
       const appNodes = config.sip.appNodes ?? [app ? app.address : config.sip.app];
       const secure = edgeTlsForStart(config, out);
-      const location = redis ? await RedisLocation.open({ redis, onError }) : undefined;
+      const onClaimLost = (err: Error) => {
+        out.error(`sip: ${err.message}`);
+        died(err);
+      };
+      const location = redis ? await RedisLocation.open({ redis, onError, onClaimLost }) : undefined;
       // stopped after the edge (stoppers run in reverse): leaving removes this edge from the Redis edge registry
       if (location) stoppers.push(() => location.close());
       const edge = await UsersEdge.start({

@@ -1,12 +1,14 @@
 // REDIS_URL wiring of the SIP roles as `switchyard start` builds them (src/cli/sip-roles.ts): with a real
 // redis-server the users edge keeps registrations in Redis (under NODE_NAME), the app counts each user's calls in
-// Redis (call waiting across app nodes), and a call Alice → Bob works through it. Cross-edge behaviour itself is
-// covered by test/edge/redis-cluster.test.ts.
+// Redis (call waiting across app nodes), and a call Alice → Bob works through it; a `switchyard start` whose
+// NODE_NAME another process takes over stops with exit code 1. Cross-edge behaviour itself is covered by
+// test/edge/redis-cluster.test.ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { IncomingCall } from '../../src/sip/ua/user-agent.ts';
 import { redisSkipReason, startRedis, type RedisServer } from '../support/redis.ts';
+import { startSwitchyard } from './support/process.ts';
 import { eventually, startPlatform, type Phone, type Platform } from './support/platform.ts';
 
 const SDP = (port: number) => `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
@@ -64,5 +66,21 @@ describe('switchyard SIP roles with REDIS_URL', { skip: redisSkipReason(), timeo
     assert.equal(await bobCall!.hangup(), 200);
     await call.ended;
     assert.equal(await eventually(counted, (n) => n === 0), 0, 'the counts return to zero at hang-up');
+  });
+
+  it('`switchyard start` whose NODE_NAME another process takes over while it runs stops with exit code 1', async () => {
+    const proc = await startSwitchyard({ REDIS_URL: redis.url, NODE_NAME: 'claim-e2e', ROLES: 'edge,app' });
+    try {
+      await client.set('sy:edge-alive:claim-e2e', 'another-process', 'PX', 60_000);
+      // the edge renews its claim every 5 s (15 s lifetime): the next renewal finds the name taken
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([proc.exited, new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), 20_000)))]);
+      clearTimeout(timer);
+      assert.equal(code, 1, proc.output());
+      assert.match(proc.output(), /NODE_NAME "claim-e2e" was taken over by another edge while this one ran/);
+      assert.match(proc.output(), /stopped/);
+    } finally {
+      await proc.stop();
+    }
   });
 });

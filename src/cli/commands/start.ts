@@ -24,6 +24,8 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export interface Running {
   /** Base URL the HTTP server answers on (the real port when HTTP_PORT=0). */
   httpUrl: string | null;
+  /** Resolves when a part of the platform can no longer run (SipRoles.death): stop, and exit with an error. */
+  death: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -91,8 +93,10 @@ export async function start(config: Config, out: Output): Promise<Running> {
     out.info(`switchyard ready${httpUrl ? `: ${httpUrl}` : ''}`);
 
     let stopped = false;
+    const death = sip.death;
     return {
       httpUrl,
+      death,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -153,11 +157,15 @@ export async function runStart(config: Config, out: Output): Promise<CommandResu
   }
   // Nothing else may keep the event loop alive when only unimplemented roles run: hold it until a signal.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  out.info(`${signal}: shutting down`);
+  const reason = await Promise.race([
+    new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    }),
+    running.death,
+  ]);
+  const died = reason instanceof Error;
+  out.info(died ? 'a part of the platform cannot run on (above): shutting down' : `${reason}: shutting down`);
   const force = setTimeout(() => {
     out.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS} ms: exiting`);
     process.exit(1);
@@ -174,5 +182,5 @@ export async function runStart(config: Config, out: Output): Promise<CommandResu
     clearTimeout(force);
   }
   out.info('stopped');
-  return { ok: true };
+  return died ? { ok: false, code: 'PART_DIED', exitCode: 1 } : { ok: true };
 }

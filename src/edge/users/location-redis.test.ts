@@ -170,6 +170,27 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
     assert.equal(await redis[1]!.client.get(claim), null, 'given up on close: the next process need not wait');
     await next!.attachEdge({ id: 'edge-n', host: '127.0.0.1', port: 15075 });
   });
+
+  it('NODE_NAME taken over while running: the edge is told once (onClaimLost) and stops renewing', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const r = await openRuntimeRedis(server.url, { prefix });
+    assert.ok(r.ok);
+    toClose.push(r.redis);
+    const lost: Error[] = [];
+    const loc = await RedisLocation.open({ redis: r.redis, clock: new FakeClock(), sweepMs: 0, claimMs: 400, onClaimLost: (e) => lost.push(e) });
+    toClose.push(loc);
+    await loc.attachEdge({ id: 'edge-t', host: '127.0.0.1', port: 15076 });
+    const key = r.redis.key('edge-alive', 'edge-t');
+    await r.redis.client.set(key, 'another-process', 'PX', 10_000);
+    await until(() => lost.length === 1);
+    assert.ok(lost[0] instanceof NodeNameInUseError);
+    assert.match(lost[0]!.message, /NODE_NAME "edge-t" was taken over by another edge while this one ran/);
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(lost.length, 1, 'told once');
+    assert.equal(await r.redis.client.get(key), 'another-process', 'the other process keeps the name');
+    await loc.close();
+    assert.equal(await r.redis.client.get(key), 'another-process', 'closing does not release a claim that is not ours');
+  });
 });
 
 describe('RedisCallCounter', { skip: redisSkipReason() }, () => {

@@ -44,15 +44,23 @@ export interface RedisLocationOptions {
    * starting under an id held by a live one is refused after this long; one that crashed frees it within this long.
    */
   claimMs?: number;
+  /**
+   * Another process took this edge's NODE_NAME while it ran (its renewals were missed for longer than claimMs, a
+   * Redis restart): two edges under one name remove each other's bindings, so this one should stop. Default: onError.
+   */
+  onClaimLost?: (err: NodeNameInUseError) => void;
   onError?: (err: unknown) => void;
 }
 
 /** Another running edge holds this NODE_NAME (two processes under one name would remove each other's bindings). */
 export class NodeNameInUseError extends Error {
   readonly code = 'NODE_NAME_IN_USE';
-  constructor(id: string, waitedMs: number) {
-    super(`NODE_NAME "${id}" is held by another running edge (its claim in Redis was renewed for ${Math.round(waitedMs / 1000)} s ` +
-      'while this one waited): give every node its own NODE_NAME');
+  /** `waitedMs`: how long a starting edge waited; null: the name was taken from a running one. */
+  constructor(id: string, waitedMs: number | null) {
+    super(waitedMs === null
+      ? `NODE_NAME "${id}" was taken over by another edge while this one ran: give every node its own NODE_NAME`
+      : `NODE_NAME "${id}" is held by another running edge (its claim in Redis was renewed for ${Math.round(waitedMs / 1000)} s ` +
+        'while this one waited): give every node its own NODE_NAME');
     this.name = 'NodeNameInUseError';
   }
 }
@@ -145,6 +153,8 @@ export class RedisLocation implements LocationService {
   #claimTimer: NodeJS.Timeout | undefined;
   /** the node id this process holds (claimNode) */
   #claimed: string | undefined;
+  #claimLost = false;
+  readonly #onClaimLost: ((err: NodeNameInUseError) => void) | undefined;
 
   private constructor(o: RedisLocationOptions) {
     this.#r = o.redis;
@@ -152,6 +162,7 @@ export class RedisLocation implements LocationService {
     this.#sweepMs = o.sweepMs ?? 10_000;
     this.#graceMs = o.graceMs ?? 60_000;
     this.#claimMs = o.claimMs ?? 15_000;
+    this.#onClaimLost = o.onClaimLost;
     this.#onError = o.onError ?? ((e) => console.error('location (redis):', e));
   }
 
@@ -281,7 +292,11 @@ export class RedisLocation implements LocationService {
     this.#claimTimer = setInterval(() => {
       if (this.#r.client.status !== 'ready') return; // an outage is reported once, by the connection
       this.#r.script(RENEW_CLAIM, [key], [this.#instance, this.#claimMs]).then((held) => {
-        if (held !== 1 && !this.#closed) this.#onError(new NodeNameInUseError(id, 0));
+        if (held === 1 || this.#closed || this.#claimLost) return;
+        this.#claimLost = true; // told once
+        clearInterval(this.#claimTimer);
+        const err = new NodeNameInUseError(id, null);
+        (this.#onClaimLost ?? this.#onError)(err);
       }, (e: unknown) => {
         if (!this.#closed) this.#onError(e);
       });

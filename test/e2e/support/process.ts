@@ -39,6 +39,8 @@ export interface PlatformProcess {
   /** PID of the `switchyard start` process */
   pid: number;
   output(): string;
+  /** Resolves with the exit code when the process ends by itself or is stopped. */
+  exited: Promise<number | null>;
   stop(): Promise<number | null>;
 }
 
@@ -90,5 +92,5 @@ export async function startSwitchyard(env: Record<string, string>): Promise<Plat
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { httpUrl: `http://127.0.0.1:${http}`, sipPort: sip, pid: child.pid!, output: () => out, stop };
+  return { httpUrl: `http://127.0.0.1:${http}`, sipPort: sip, pid: child.pid!, output: () => out, exited, stop };
 }
