@@ -121,7 +121,7 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
   });
 
   it('peer edges: announced, trusted by the others, forgotten on close; connection drops stay per node', async () => {
-    const { locs: [a, b] } = await nodes(2);
+    const { locs: [a, b], redis } = await nodes(2);
     await a!.attachEdge({ id: 'edge-a', host: '127.0.0.1', port: 15069 });
     await b!.attachEdge({ id: 'edge-b', host: '127.0.0.1', port: 15070 });
     await until(() => b!.isPeerEdge('127.0.0.1', 15069) && a!.isPeerEdge('127.0.0.1', 15070));
@@ -131,7 +131,10 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
     const tcp = (id: string) => ({ transport: 'TCP' as const, host: '192.0.2.7', port: 40000, connectionId: id });
     await a!.apply(upd({ callId: 'x1', changes: [ch('sip:bob@10.0.0.1')], flow: tcp('tcp-1') }));
     await b!.apply(upd({ callId: 'x2', changes: [ch('sip:bob@10.0.0.2')], flow: tcp('tcp-1') }));
+    const indexA = () => redis[0]!.client.smembers(redis[0]!.key('conn-aors', 'edge-a'));
+    assert.deepEqual(await indexA(), [AOR]);
     assert.equal(await a!.dropConnection('tcp-1'), 1);
+    assert.deepEqual(await indexA(), [], 'the AoR leaves the index with its last connection binding on this node');
     const left = await b!.lookup(AOR);
     assert.deepEqual(left.map((x) => [x.contact, x.edge?.id]), [['sip:bob@10.0.0.2', 'edge-b']]);
     await a!.close();
@@ -147,6 +150,10 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
     await a!.apply(upd({ callId: 'k2', changes: [ch('sip:bob@10.0.0.2')] }));
     await b!.apply(upd({ callId: 'k3', changes: [ch('sip:bob@10.0.0.3')], flow: tcp('tcp-live-1') }));
     await a!.apply(upd({ aor: 'sip:dave@a.example', callId: 'k4', changes: [ch('sip:dave@10.0.0.4')], flow: tcp('tcp-dead-2') }));
+    // the restart index: the AoRs with connection bindings through each node, nothing else
+    const index = (id: string) => redis[1]!.client.smembers(redis[1]!.key('conn-aors', id)).then((m) => m.sort());
+    assert.deepEqual(await index('edge-a'), [AOR, 'sip:dave@a.example'].sort());
+    assert.deepEqual(await index('edge-b'), [AOR]);
     // edge-a crashes (never closes: its Redis connection just goes, its claim on the name lapses) and comes back as a
     // new process under the same node id
     await redis[0]!.close();
@@ -154,6 +161,8 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
     const left = await b!.lookup(AOR);
     assert.deepEqual(left.map((x) => x.contact).sort(), ['sip:bob@10.0.0.2', 'sip:bob@10.0.0.3']);
     assert.deepEqual(await b!.lookup('sip:dave@a.example'), []);
+    assert.deepEqual(await index('edge-a'), [], 'emptied by the purge');
+    assert.deepEqual(await index('edge-b'), [AOR], "another node's index is left alone");
     assert.equal(await restarted!.purgeDeadConnections('edge-a'), 0, 'nothing left to purge');
   });
 

@@ -10,6 +10,8 @@
 //   edges       hash id → JSON EdgeNode: the edge nodes and their internal listeners (peer trust, relays)
 //   edge-alive:<id>  string, the instance holding NODE_NAME <id>, kept alive (PX) while that process runs: a second
 //               live process with the same NODE_NAME is refused, a crashed one's claim lapses (attachEdge)
+//   conn-aors:<id>  set of the AoRs that got a binding over a TCP/TLS/WS connection of edge <id>: all a restarted
+//               edge has to look at to remove its predecessor's dead connection bindings (purgeDeadConnections)
 //   edges       channel: an edge joined or left
 //
 // Atomicity (RFC 3261 §10.3: the bindings update of one REGISTER is all-or-nothing): read the AoR, apply the
@@ -220,7 +222,11 @@ export class RedisLocation implements LocationService {
     if (u.flow.connectionId !== undefined && r.bindings.some((b) => b.flow.connectionId === u.flow.connectionId)) {
       let set = this.#byConnection.get(u.flow.connectionId);
       if (!set) this.#byConnection.set(u.flow.connectionId, (set = new Set()));
-      set.add(u.aor);
+      if (!set.has(u.aor)) {
+        set.add(u.aor);
+        // once per AoR and connection (refreshes over the same connection add nothing): the restart index
+        if (this.#edge) await this.#r.client.sadd(this.#connAorsKey(this.#edge.id), u.aor).catch((e: unknown) => this.#onError(e));
+      }
     }
     return r;
   }
@@ -231,13 +237,17 @@ export class RedisLocation implements LocationService {
     let n = 0;
     const left = new Set(aors ?? []);
     try {
+      const edgeId = this.#edge?.id;
       for (const aor of aors ?? []) {
+        let keepsOurs = false;
         await this.#update(aor, (stored) => {
-          const kept = stored.filter((b) => !onConnection(b, connectionId, this.#edge?.id));
+          const kept = stored.filter((b) => !onConnection(b, connectionId, edgeId));
           n += stored.length - kept.length;
+          keepsOurs = kept.some((b) => b.flow.connectionId !== undefined && b.edge?.id === edgeId);
           return kept.length === stored.length ? 'unchanged' : { ok: true, next: kept };
         });
         left.delete(aor);
+        if (edgeId !== undefined && !keepsOurs) await this.#r.client.srem(this.#connAorsKey(edgeId), aor);
       }
     } catch (e) {
       // Redis is away: the drop is retried when it is back (#onReady), so a dead flow's bindings do not linger
@@ -315,8 +325,9 @@ export class RedisLocation implements LocationService {
    * register again over new connections). Removed before the node takes requests. Returns how many went.
    */
   async purgeDeadConnections(nodeId: string): Promise<number> {
-    const members = await this.#r.client.zrange(this.#r.key('loc-exp'), '0', '-1');
-    const all = [...new Set(members.map((m) => m.slice(0, m.indexOf('\n'))))];
+    // only the AoRs that ever got a connection binding through this node (the index apply() keeps), not the cluster
+    const index = this.#connAorsKey(nodeId);
+    const all = await this.#r.client.smembers(index);
     const dead = (b: Binding) => b.flow.connectionId !== undefined && b.edge?.id === nodeId;
     // read in MGET pages (a start must not cost one round trip per AoR of the cluster); write only where needed
     const aors: string[] = [];
@@ -341,6 +352,8 @@ export class RedisLocation implements LocationService {
         return kept.length === stored.length ? 'unchanged' : { ok: true, next: kept };
       });
     }
+    // none of them has a live connection binding of this node now: this node's connections start afresh
+    if (all.length > 0) await this.#r.client.srem(index, ...all);
     return n;
   }
 
@@ -401,6 +414,10 @@ export class RedisLocation implements LocationService {
 
   #aorKey(aor: string): string {
     return this.#r.key('loc', aor);
+  }
+
+  #connAorsKey(nodeId: string): string {
+    return this.#r.key('conn-aors', nodeId);
   }
 
   /**
