@@ -185,7 +185,7 @@ export class CallSession {
 
   /** The ACK of our 2xx on `leg`; it may carry the answer to an offer-less re-INVITE (in-dialog.ts answerInAck). */
   ack(leg: Leg, ack?: SipRequest): void {
-    const { changedSdp } = this.#legs.ack(leg, ack);
+    const changedSdp = this.#legs.ack(leg, ack);
     if (changedSdp !== undefined && this.state === 'confirmed') this.#enqueue(() => answerInAck(this.#inDialogContext(), leg, changedSdp));
   }
 
@@ -224,8 +224,7 @@ export class CallSession {
     return {
       host: this.#host,
       mediaCallId: this.mediaCallId,
-      confirmed: this.state === 'confirmed',
-      live: () => this.state === 'confirmed',
+      confirmed: () => this.state === 'confirmed',
       dialogOf: (l) => this.#legs.dialog(l),
       mediaTag: (l) => this.#mediaTag(l),
       legOptions: (l) => this.#legOptions(l),

@@ -89,10 +89,11 @@ export class CallSetup {
     if (c.isEnded()) return;
     const mf = c.a.invite.maxForwards ?? 70;
     if (mf <= 0) return c.failA({ status: 483, reason: 'Too Many Hops' });
+    const callerSdp = c.a.invite.body.toString('utf8');
     const offer = await c.host.media.offer({
       callId: c.mediaCallId,
       fromTag: c.a.remoteTag,
-      sdp: c.a.invite.body.toString('utf8'),
+      sdp: callerSdp,
       legOptions: c.legOptions('a'),
     });
     if (c.isEnded() || this.#cancelled) {
@@ -110,7 +111,7 @@ export class CallSetup {
       headers: c.bLegHeaders(),
     };
     c.legs.sentSdp('b', offer.sdp);
-    if (c.a.invite.body.length > 0) c.legs.receivedSdp('a', c.a.invite.body.toString('utf8'));
+    if (callerSdp.length > 0) c.legs.receivedSdp('a', callerSdp);
     c.records.openCallee();
     this.#sendInvite(buildBLegInvite(this.#bInvite));
     c.trackBCall();
@@ -161,16 +162,17 @@ export class CallSetup {
     const tag = res.to.params.get('tag') ?? undefined;
     if (res.body.length > 0 && tag && isSdp(res)) {
       // RFC 3960 early media: the 18x SDP is the answer to our offer; the caller hears it through the engine.
+      const calleeSdp = res.body.toString('utf8');
       const a = await c.host.media.answer({
         callId: c.mediaCallId,
         fromTag: c.a.remoteTag,
         toTag: tag,
-        sdp: res.body.toString('utf8'),
+        sdp: calleeSdp,
         legOptions: c.legOptions('b'),
       });
       if (a.ok) {
         sdp = a.sdp;
-        c.legs.receivedSdp('b', res.body.toString('utf8'));
+        c.legs.receivedSdp('b', calleeSdp);
         this.#earlyTag = tag;
         this.#earlySdp = a.sdp;
         // The early dialog whose answer the caller got: an UPDATE from either side goes to it (RFC 3311 §5.1).
@@ -198,16 +200,17 @@ export class CallSetup {
     }
     let sdp: string | undefined;
     if (res.body.length > 0 && isSdp(res)) {
+      const calleeSdp = res.body.toString('utf8');
       const a = await c.host.media.answer({
         callId: c.mediaCallId,
         fromTag: c.a.remoteTag,
         toTag: d.remoteTag,
-        sdp: res.body.toString('utf8'),
+        sdp: calleeSdp,
         legOptions: c.legOptions('b'),
       });
       if (a.ok) {
         sdp = a.sdp;
-        c.legs.receivedSdp('b', res.body.toString('utf8'));
+        c.legs.receivedSdp('b', calleeSdp);
       } else if (this.#earlyTag === d.remoteTag && c.legs.lastSdp('a') !== undefined) {
         // The early session was renegotiated (UPDATE, RFC 3311) after the 18x answer: the engine's last offerer is
         // no longer the caller, and the 2xx only repeats an answer already applied. The caller keeps what it has.

@@ -20,9 +20,8 @@ const RELAYED_HEADERS = ['Content-Disposition', 'Event', 'Info-Package', 'Subjec
 export interface InDialogContext {
   host: SessionHost;
   mediaCallId: string;
-  confirmed: boolean;
-  /** The call is still up (checked again after a wait). */
-  live(): boolean;
+  /** The call is answered and not over (asked again after a wait). */
+  confirmed(): boolean;
   dialogOf(leg: Leg): Dialog | undefined;
   /** The tag the media engine knows a leg by. */
   mediaTag(leg: Leg): string;
@@ -62,7 +61,7 @@ export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx:
   const od = c.dialogOf(otherLeg(leg));
   const isInvite = req.method === 'INVITE';
   // re-INVITE only in a confirmed dialog; UPDATE also in the early one (RFC 3311 §5.1: the early answer was given).
-  if (!od || od.state === 'terminated' || (!c.confirmed && (isInvite || c.lastSdpTo('a') === undefined))) {
+  if (!od || od.state === 'terminated' || (!c.confirmed() && (isInvite || c.lastSdpTo('a') === undefined))) {
     if (isInvite) tx.respond(createResponse(req, 491, 'Request Pending'));
     // RFC 3311 §5.2: an UPDATE we cannot take yet → 500 with Retry-After (0-10 s).
     else tx.respond(createResponse(req, 500, 'Server Internal Error', { headers: [['Retry-After', '2']] }));
@@ -108,7 +107,7 @@ export async function reoffer(c: InDialogContext, leg: Leg, req: SipRequest, tx:
  * it gave that phone stay as they are.
  */
 export async function answerInAck(c: InDialogContext, leg: Leg, sdp: string, attempt = 1): Promise<void> {
-  if (!c.live()) return;
+  if (!c.confirmed()) return;
   const other = otherLeg(leg);
   const od = c.dialogOf(other);
   if (!od || od.state === 'terminated') return;

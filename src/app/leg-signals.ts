@@ -19,23 +19,13 @@ interface LegState {
   /** CSeq of an offer-less re-INVITE on this leg we answered with an offer: its ACK carries the answer (§14.2). */
   answerInAck: number | undefined;
   retrans: Uas2xxRetransmitter | undefined;
-  /** CSeq of the INVITE whose 2xx `retrans` repeats: only its ACK stops it (a late ACK of an older one does not) */
-  retransSeq: number | undefined;
-}
-
-/** What an ACK did on its leg. */
-export interface AckOutcome {
-  /** It closed an offer-less re-INVITE's exchange (answer or not): the call may take offers again. */
-  closedExchange: boolean;
-  /** The answer it carried, when that changes the phone's session (RFC 3264 §8: a new o= version). */
-  changedSdp?: string;
 }
 
 /** The o= line (RFC 4566 §5.2): its session id and version change when, and only when, the description does. */
 const originLine = (sdp: string): string | undefined => /^o=.*$/m.exec(sdp)?.[0]?.trimEnd();
 
 /** Does `next` describe the same session as `prev` (RFC 3264 §8)? By the o= line, else byte for byte. */
-export function sameSession(prev: string | undefined, next: string): boolean {
+function sameSession(prev: string | undefined, next: string): boolean {
   if (prev === undefined) return false;
   const a = originLine(prev);
   const b = originLine(next);
@@ -45,8 +35,8 @@ export function sameSession(prev: string | undefined, next: string): boolean {
 export class LegSignals {
   readonly #host: SessionHost;
   readonly #legs: Record<Leg, LegState> = {
-    a: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: undefined, retrans: undefined, retransSeq: undefined },
-    b: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: undefined, retrans: undefined, retransSeq: undefined },
+    a: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: undefined, retrans: undefined },
+    b: { dialog: undefined, lastSdp: undefined, received: undefined, answerInAck: undefined, retrans: undefined },
   };
   readonly #exchangeOver: (leg: Leg) => void;
 
@@ -72,10 +62,6 @@ export class LegSignals {
     this.#legs[leg].lastSdp = sdp;
   }
 
-  lastReceived(leg: Leg): string | undefined {
-    return this.#legs[leg].received;
-  }
-
   receivedSdp(leg: Leg, sdp: string): void {
     this.#legs[leg].received = sdp;
   }
@@ -87,30 +73,29 @@ export class LegSignals {
 
   /**
    * The ACK on `leg` arrived: the 2xx it acknowledges stops being retransmitted. When it closes an offer-less
-   * re-INVITE, the answer it carries is returned if it changes the phone's session (a repeated one, as in a session
-   * refresh, changes nothing). An ACK of an older INVITE than the 2xx being retransmitted changes nothing at all.
+   * re-INVITE (the exchange is over: `exchangeOver`), the answer it carries is returned if it changes the phone's
+   * session (RFC 3264 §8: a new o= version; a repeated one, as in a session refresh, changes nothing). An ACK of an
+   * older INVITE than the 2xx being retransmitted changes nothing at all.
    */
-  ack(leg: Leg, ack?: SipRequest): AckOutcome {
+  ack(leg: Leg, ack?: SipRequest): string | undefined {
     const l = this.#legs[leg];
     const seq = ack?.cseq.seq;
-    if (seq !== undefined && l.retransSeq !== undefined && seq !== l.retransSeq) return { closedExchange: false };
+    if (seq !== undefined && l.retrans !== undefined && seq !== l.retrans.seq) return undefined;
     l.retrans?.stop();
     l.retrans = undefined;
-    l.retransSeq = undefined;
-    if (l.answerInAck === undefined || (seq !== undefined && seq !== l.answerInAck)) return { closedExchange: false };
+    if (l.answerInAck === undefined || (seq !== undefined && seq !== l.answerInAck)) return undefined;
     l.answerInAck = undefined;
     this.#exchangeOver(leg);
     const body = ack?.body;
-    if (!body || body.length === 0) return { closedExchange: true };
+    if (!body || body.length === 0) return undefined;
     const sdp = body.toString('utf8');
-    return sameSession(l.received, sdp) ? { closedExchange: true } : { closedExchange: true, changedSdp: sdp };
+    return sameSession(l.received, sdp) ? undefined : sdp;
   }
 
   /** RFC 3261 §13.3.1.4: retransmit our 2xx to an INVITE on `leg` until its ACK; `noAck` when none comes. */
   retransmit(leg: Leg, tx: ServerTransaction, res: SipResponse, noAck: () => void): void {
     const l = this.#legs[leg];
     l.retrans?.stop();
-    l.retransSeq = res.cseq.seq;
     l.retrans = new Uas2xxRetransmitter(this.#host.clock, this.#host.layer.timers, tx, res, () => {
       if (l.answerInAck === res.cseq.seq) {
         // no ACK, so no answer: the exchange is over all the same (the old session stands)

@@ -285,7 +285,7 @@ export class RedisLocation implements LocationService {
 
   async claimNode(id: string): Promise<void> {
     if (this.#claimed === id || this.#closed) return;
-    const key = this.#r.key('edge-alive', id);
+    const key = this.#claimKey(id);
     const started = Date.now();
     const poll = Math.max(50, Math.floor(this.#claimMs / 10));
     // A crashed process's claim lapses within claimMs; a live one keeps renewing it past that.
@@ -407,13 +407,17 @@ export class RedisLocation implements LocationService {
       await this.#r.client.publish(this.#r.key('edges'), this.#edge.id).catch(() => 0);
     }
     // the name is free at once for the next process
-    if (this.#claimed) await this.#r.script(RELEASE_CLAIM, [this.#r.key('edge-alive', this.#claimed)], [this.#instance]).catch(() => 0);
+    if (this.#claimed) await this.#r.script(RELEASE_CLAIM, [this.#claimKey(this.#claimed)], [this.#instance]).catch(() => 0);
   }
 
   // --- internals ------------------------------------------------------------------------------------------
 
   #aorKey(aor: string): string {
     return this.#r.key('loc', aor);
+  }
+
+  #claimKey(nodeId: string): string {
+    return this.#r.key('edge-alive', nodeId);
   }
 
   #connAorsKey(nodeId: string): string {

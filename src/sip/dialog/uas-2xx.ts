@@ -10,9 +10,12 @@ export class Uas2xxRetransmitter {
   #timer: TimerHandle | undefined;
   #giveUp: TimerHandle | undefined;
   #done = false;
+  /** CSeq number of the INVITE whose 2xx this repeats: its ACK carries the same one (§13.2.2.4). */
+  readonly seq: number;
 
   constructor(clock: Clock, timers: TimerConfig, tx: ServerTransaction, res: SipResponse, onNoAck: () => void) {
     this.#clock = clock;
+    this.seq = res.cseq.seq;
     tx.respond(res);
     const resend = (interval: number) => {
       this.#timer = clock.setTimeout(() => {
