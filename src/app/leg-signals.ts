@@ -3,6 +3,7 @@
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import { Uas2xxRetransmitter } from '../sip/dialog/uas-2xx.ts';
+import { sameSession } from '../sip/sdp.ts';
 import type { ServerTransaction } from '../sip/transaction/types.ts';
 import type { SessionHost } from './session-host.ts';
 
@@ -21,16 +22,6 @@ interface LegState {
   retrans: Uas2xxRetransmitter | undefined;
 }
 
-/** The o= line (RFC 4566 §5.2): its session id and version change when, and only when, the description does. */
-const originLine = (sdp: string): string | undefined => /^o=.*$/m.exec(sdp)?.[0]?.trimEnd();
-
-/** Does `next` describe the same session as `prev` (RFC 3264 §8)? By the o= line, else byte for byte. */
-function sameSession(prev: string | undefined, next: string): boolean {
-  if (prev === undefined) return false;
-  const a = originLine(prev);
-  const b = originLine(next);
-  return a !== undefined && b !== undefined ? a === b : prev === next;
-}
 
 export class LegSignals {
   readonly #host: SessionHost;

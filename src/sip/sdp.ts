@@ -15,6 +15,20 @@ export interface Sdp {
   media: SdpMedia[];
 }
 
+/** The o= line (RFC 8866 §5.2): its session id and version change when, and only when, the description does. */
+const originLine = (sdp: string): string | undefined => /^o=.*$/m.exec(sdp)?.[0]?.trimEnd();
+
+/**
+ * Does `next` describe the same session as `prev` (RFC 3264 §8: an unchanged description keeps its o= version)? By
+ * the o= line, else byte for byte.
+ */
+export function sameSession(prev: string | undefined, next: string): boolean {
+  if (prev === undefined) return false;
+  const a = originLine(prev);
+  const b = originLine(next);
+  return a !== undefined && b !== undefined ? a === b : prev === next;
+}
+
 export function parseSdp(body: Buffer | string): Sdp {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   const lines = text.split(/\r?\n/);
