@@ -10,7 +10,7 @@ import { mediaRejection, reject, type Rejection } from './errors.ts';
 import type { InternalRoute } from './routing.ts';
 import type { SessionHost } from './session-host.ts';
 import { buildBLegInvite } from './b-leg.ts';
-import { MAX_PEER_MIN_SE_S, parseMinSe } from './session-timer.ts';
+import { retryMinSe } from './session-timer.ts';
 import type { ALeg } from './a-leg.ts';
 import type { Leg, LegSignals } from './leg-signals.ts';
 import type { SessionRecords } from './calls/session-records.ts';
@@ -143,8 +143,8 @@ export class CallSetup {
    */
   #retryAfter422(res: SipResponse): boolean {
     const prev = this.#bInvite;
-    const minSe = parseMinSe(res.headers.get('min-se'));
-    if (this.#retried422 || !prev || !this.#uac || minSe === undefined || minSe > MAX_PEER_MIN_SE_S) return false;
+    const minSe = retryMinSe(res.headers);
+    if (this.#retried422 || !prev || !this.#uac || minSe === undefined) return false;
     this.#retried422 = true;
     // early media of the first attempt belonged to a dialog that ended with it (its early dialog is terminated, so
     // an UPDATE towards it is refused until the retry makes a new one)

@@ -7,7 +7,7 @@ import { createResponse, type SipRequest, type SipResponse } from '../sip/messag
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import type { SessionHost } from './session-host.ts';
 import type { Leg, LegSignals } from './leg-signals.ts';
-import { fromUacResponse, LegSessionTimer, MAX_PEER_MIN_SE_S, negotiateUas, parseMinSe, uasResponseHeaders, type LegTimerSpec } from './session-timer.ts';
+import { fromUacResponse, LegSessionTimer, negotiateUas, retryMinSe, uasResponseHeaders, type LegTimerSpec } from './session-timer.ts';
 
 export interface CallTimersContext {
   host: SessionHost;
@@ -81,8 +81,8 @@ export class CallTimers {
         c.enqueue(() => {
           if (!c.confirmed() || d.state === 'terminated') return c.setBusy(false);
           // §7.4 / §6: 422 says our interval is below the peer's Min-SE: the refresh goes again, once, with it.
-          const minSe = res.status === 422 ? parseMinSe(res.headers.get('min-se')) : undefined;
-          if (!retried && minSe !== undefined && minSe > spec.intervalS && minSe <= MAX_PEER_MIN_SE_S) {
+          const minSe = res.status === 422 ? retryMinSe(res.headers) : undefined;
+          if (!retried && minSe !== undefined && minSe > spec.intervalS) {
             this.#peerMinSe[leg] = Math.max(minSe, this.#peerMinSe[leg] ?? 0);
             return attempt({ ...spec, intervalS: minSe }, true);
           }

@@ -82,6 +82,12 @@ export function parseMinSe(v: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The Min-SE of a peer's 422 that a retry can use (§7.4): present, well formed, at most MAX_PEER_MIN_SE_S. */
+export function retryMinSe(h: SipHeaders): number | undefined {
+  const minSe = parseMinSe(h.get('min-se'));
+  return minSe !== undefined && minSe <= MAX_PEER_MIN_SE_S ? minSe : undefined;
+}
+
 /**
  * §7.2: the UAS's 2xx decides. No Session-Expires in it → no timer on this leg (the callee does not do timers and we
  * do not force refreshes on it). refresher=uac means us (we sent the INVITE), uas the callee.
