@@ -1,5 +1,6 @@
 // Digest hash arithmetic: RFC 2617 §3.2.2, RFC 7616 §3.4, RFC 8760 (SHA-256 and SHA-512/256 for SIP).
 import { createHash } from 'node:crypto';
+import { md5Hex } from './md5.ts';
 
 export const DIGEST_ALGORITHMS = ['SHA-512-256', 'SHA-256', 'MD5'] as const; // strongest first (RFC 8760 §2.4)
 export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
@@ -15,6 +16,7 @@ export function parseAlgorithm(token: string | undefined): DigestAlgorithm | und
 }
 
 export function digestHash(alg: DigestAlgorithm, data: string | Buffer): string {
+  if (alg === 'MD5') return md5Hex(data); // the common case, without a native Hash object per call (md5.ts)
   return createHash(NODE_HASH[alg]).update(data).digest('hex');
 }
 

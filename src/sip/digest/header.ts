@@ -49,19 +49,23 @@ export function parseAuthParams(value: string): { scheme: string; params: Map<st
     if (s[i] === '"') {
       i++;
       let closed = false;
+      // whole runs between escapes are sliced, not appended a character at a time (a nonce or response would
+      // otherwise become a rope of 40 one-character strings that is flattened again when hashed)
+      let run = i;
       while (i < n) {
-        const c = s[i]!;
-        if (c === '\\' && i + 1 < n) {
-          v += s[i + 1];
+        const c = s.charCodeAt(i);
+        if (c === 0x5c && i + 1 < n) {
+          v += s.slice(run, i) + s[i + 1];
           i += 2;
+          run = i;
           continue;
         }
-        if (c === '"') {
+        if (c === 0x22) {
+          v += s.slice(run, i);
           closed = true;
           i++;
           break;
         }
-        v += c;
         i++;
       }
       if (!closed) return undefined;

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import { realClock } from '../clock.ts';
 import { computeHa1, computeResponse, type DigestAlgorithm, type DigestQop } from './algorithm.ts';
 import { formatChallenge, parseCredentials, type DigestCredentials } from './header.ts';
-import { checkNonce, issueNonce } from './nonce.ts';
+import { NonceKey } from './nonce.ts';
 
 export interface DigestServerOptions {
   realm: string;
@@ -71,7 +71,7 @@ const REASONS: Record<DigestFailureCode, string> = {
 
 export class DigestServer {
   readonly realm: string;
-  readonly #secret: Buffer;
+  readonly #nonces: NonceKey;
   readonly #clock: Clock;
   readonly #ttl: number;
   readonly #algorithms: DigestAlgorithm[];
@@ -83,7 +83,7 @@ export class DigestServer {
 
   constructor(o: DigestServerOptions) {
     this.realm = o.realm;
-    this.#secret = o.secret === undefined ? randomBytes(32) : Buffer.from(o.secret);
+    this.#nonces = new NonceKey(o.secret === undefined ? randomBytes(32) : Buffer.from(o.secret));
     this.#clock = o.clock ?? realClock;
     this.#ttl = o.nonceTtlMs ?? 300_000;
     this.#algorithms = o.algorithms ?? ['SHA-256', 'MD5'];
@@ -97,7 +97,7 @@ export class DigestServer {
    * the same fresh nonce. `stale` per RFC 7616 §3.3 when the previous nonce had expired but the answer was right.
    */
   challenge(opts: { proxy?: boolean; stale?: boolean } = {}): { name: string; values: string[]; status: 401 | 407 } {
-    const nonce = issueNonce(this.#secret, this.realm, this.#clock.now());
+    const nonce = this.#nonces.issue(this.realm, this.#clock.now());
     const values = this.#algorithms.map((algorithm) =>
       formatChallenge({ realm: this.realm, nonce, algorithm, qop: this.#qop, stale: opts.stale }),
     );
@@ -150,7 +150,7 @@ export class DigestServer {
     } else return fail('SIP_ERR_AUTH_QOP', { username });
 
     const now = this.#clock.now();
-    const nonce = checkNonce(this.#secret, this.realm, creds.nonce, now, this.#ttl);
+    const nonce = this.#nonces.check(this.realm, creds.nonce, now, this.#ttl);
     if (!nonce.ok) return fail('SIP_ERR_AUTH_NONCE', { username });
 
     const secret = input.lookup(username, creds.realm);
