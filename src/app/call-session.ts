@@ -294,6 +294,8 @@ export class CallSession {
     this.endReason = reason;
     this.endedAt = new Date(this.#host.now());
     this.#setup.stop();
+    // the A-leg INVITE transaction waits 64*T1 more (Timer L); its callbacks would keep this whole call alive
+    this.#a.tx.forgetCallbacks();
     this.#timers.stop();
     this.#legs.stopAll();
     const ad = this.#a.dialog;

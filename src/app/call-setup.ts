@@ -64,10 +64,11 @@ export class CallSetup {
     return this.#cancelled;
   }
 
-  /** Stops every setup timer (the call ended). */
+  /** The call ended: stops every setup timer and lets the B-leg INVITE transaction forget this call. */
   stop(): void {
     this.#stopRing();
     this.#c.host.clock.clearTimeout(this.#cancelTimer);
+    this.#uac?.release();
   }
 
   /** Ends an unanswered B leg (CANCEL; the edge cancels every fork). */

@@ -16,6 +16,7 @@ import { stripAllInternal } from './internal-headers.ts';
 interface Branch {
   tx: ClientTransaction;
   done: boolean;
+  /** the branch's final response while the best one may still have to be picked (§16.7 step 6); dropped after */
   final: SipResponse | undefined;
   timerC: TimerHandle | undefined;
   /** Timer C fired and CANCELled this branch: its 487 is reported as the 408 it stands for (§16.8). */
@@ -40,6 +41,8 @@ export class ProxyTransaction {
   readonly #isInvite: boolean;
   #finished = false;
   #cancelled = false;
+  /** a branch answered 2xx (the Reason of the CANCEL sent to the others) */
+  #answered = false;
   #localTag: string | undefined;
 
   constructor(o: ProxyTxOptions) {
@@ -99,20 +102,23 @@ export class ProxyTransaction {
     const ok = res.status >= 200 && res.status < 300;
     if (b.done && !ok) return;
     b.done = true;
-    b.final = res;
     this.#o.clock.clearTimeout(b.timerC);
+    b.timerC = undefined; // a cleared timer still holds its callback, and the branch lives on for Timer M
     if (ok) {
       // §16.7 step 5: every 2xx goes upstream, also a second one from another branch (the UAC ends that dialog).
       const first = !this.#finished;
       this.#finished = true;
+      this.#answered = true;
       this.#relay(res);
       if (first) {
         this.#o.onFinal?.(res.status);
         this.#cancelOthers(b);
       }
+      this.#forgetFinals();
       return;
     }
     if (this.#finished) return;
+    b.final = res;
     const outcome = this.#isInvite ? branchOutcome(this.#o.policy ?? 'default', res.status, local) : 'end-fork';
     if (outcome === 'end-fork') return this.#finishWith(res, b);
     if (this.#branches.every((x) => x.done)) {
@@ -131,6 +137,13 @@ export class ProxyTransaction {
     this.#relay(res);
     this.#o.onFinal?.(res.status);
     this.#cancelOthers(except);
+    this.#forgetFinals();
+  }
+
+  // The client transactions keep this object for their wait timers (Timer M: 64*T1 after a 2xx); the parsed
+  // responses are not needed once upstream has its final one.
+  #forgetFinals(): void {
+    for (const x of this.#branches) x.final = undefined;
   }
 
   #cancelOthers(except: Branch | undefined): void {
@@ -140,8 +153,7 @@ export class ProxyTransaction {
   #cancelBranch(b: Branch): void {
     if (!this.#isInvite) return;
     // RFC 3326: the other devices learn the call was answered elsewhere (so they do not log a missed call).
-    const answered = this.#branches.some((x) => x.final !== undefined && x.final.status >= 200 && x.final.status < 300);
-    b.tx.cancel(answered ? [['Reason', 'SIP;cause=200;text="Call completed elsewhere"']] : undefined);
+    b.tx.cancel(this.#answered ? [['Reason', 'SIP;cause=200;text="Call completed elsewhere"']] : undefined);
   }
 
   #armTimerC(b: Branch): void {

@@ -1,7 +1,8 @@
 // The UAC side of an INVITE (RFC 3261 §13.2.2): early dialogs from 1xx with a To tag, confirmation by 2xx,
 // the ACK for every 2xx (and its retransmissions), and forking: each further 2xx gets its own dialog,
 // which is ACKed and then ended with BYE (§13.2.2.4) unless the TU wants it.
-import type { SipRequest, SipResponse, SipUri } from '../message.ts';
+import { parseMessage, SipRequest, type SipResponse, type SipUri } from '../message.ts';
+import { ownString } from '../own-string.ts';
 import type { TransactionLayer } from '../transaction/layer.ts';
 import type { ClientTransaction, SendTarget } from '../transaction/types.ts';
 import { dialogFromUacResponse } from './create.ts';
@@ -28,11 +29,13 @@ export class UacInvite {
   readonly #layer: TransactionLayer;
   readonly #store: DialogStore;
   readonly #localContact: string;
-  readonly #targetFor: (uri: SipUri) => SendTarget;
-  readonly #h: UacInviteHandlers;
-  /** ACK per remote tag, resent for 2xx retransmissions (§13.2.2.4). */
-  readonly #acks = new Map<string, { ack: SipRequest; target: SendTarget }>();
+  #targetFor: (uri: SipUri) => SendTarget;
+  #h: UacInviteHandlers;
+  readonly #target: SendTarget;
+  /** ACK per remote tag, resent for 2xx retransmissions (§13.2.2.4); after release() kept as its bytes only. */
+  readonly #acks = new Map<string, { ack: SipRequest | Buffer; target: SendTarget }>();
   #failed = false;
+  #released = false;
 
   constructor(o: {
     layer: TransactionLayer;
@@ -48,7 +51,11 @@ export class UacInvite {
     this.#store = o.store;
     this.invite = o.invite;
     this.#localContact = o.localContact;
-    this.#targetFor = o.targetFor ?? (() => o.target);
+    // no closure made here may mention `o`: V8 would keep `o` (and the caller's closures in it) in the context
+    // shared by every closure of this constructor, which the transaction holds for 64*T1 after the call
+    const target = o.target;
+    this.#target = target;
+    this.#targetFor = o.targetFor ?? (() => target);
     this.#h = o.handlers ?? {};
     this.tx = o.layer.sendRequest(o.invite, o.target, {
       onResponse: (res) => this.#onResponse(res),
@@ -61,12 +68,41 @@ export class UacInvite {
     this.tx.cancel();
   }
 
+  /**
+   * The TU is done (its call ended). The transaction still waits in Accepted for 64*T1 and calls back for 2xx
+   * retransmissions, so everything the TU handed over is dropped here: its handlers and their closures (with them
+   * the whole ended call) and the dialogs. What stays is what answers late 2xx: the ACKs already sent are sent
+   * again, and a 2xx of another fork is ACKed and ended with BYE through the INVITE's next hop (§13.2.2.4).
+   */
+  release(): void {
+    this.#released = true;
+    this.#h = {};
+    const target = this.#target;
+    this.#targetFor = () => target;
+    for (const d of this.early.values()) {
+      d.state = 'terminated';
+      this.#store.remove(d);
+    }
+    this.early.clear();
+    this.confirmed = undefined;
+    for (const a of this.#acks.values()) {
+      const ack = a.ack;
+      if (ack instanceof SipRequest) a.ack = ack.toBuffer();
+    }
+  }
+
+  #resendAck(tag: string): void {
+    const a = this.#acks.get(tag)!;
+    let ack = a.ack;
+    if (!(ack instanceof SipRequest)) a.ack = ack = parseMessage(ack) as SipRequest; // rare: only when an ACK was lost
+    this.#layer.sendAck(ack, a.target);
+  }
+
   /** A 2xx that arrived after the transaction ended (stray): ACK it again if we know the dialog. */
   handleStray2xx(res: SipResponse): boolean {
     const tag = res.to.params.get('tag');
-    const a = tag ? this.#acks.get(tag) : undefined;
-    if (!a) return false;
-    this.#layer.sendAck(a.ack, a.target);
+    if (!tag || !this.#acks.has(tag)) return false;
+    this.#resendAck(tag);
     return true;
   }
 
@@ -99,10 +135,9 @@ export class UacInvite {
 
   #on2xx(res: SipResponse, tag: string | undefined): void {
     if (!tag) return; // a 2xx without To tag cannot form a dialog: ignore (malformed peer)
-    const known = this.#acks.get(tag);
-    if (known) {
+    if (this.#acks.has(tag)) {
       // Retransmitted 2xx: the previous ACK was lost, send it again (§13.2.2.4).
-      this.#layer.sendAck(known.ack, known.target);
+      this.#resendAck(tag);
       return;
     }
     let d = this.early.get(tag);
@@ -119,9 +154,9 @@ export class UacInvite {
       ...(body ? { body: body.body, contentType: body.contentType } : {}),
     });
     const target = this.#targetFor(d.nextHop());
-    this.#acks.set(tag, { ack, target });
+    this.#acks.set(ownString(tag), { ack, target }); // not a slice of the 2xx's text: kept until Timer M (own-string.ts)
     this.#layer.sendAck(ack, target);
-    if (!this.confirmed) {
+    if (!this.confirmed && !this.#released) {
       this.confirmed = d;
       // Early dialogs of other forks stay until their own final response or the transaction ends.
       this.#h.onEstablished?.(d, res);

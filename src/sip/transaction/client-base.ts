@@ -2,6 +2,7 @@
 // timer set, sending with transport-error handling (§17.1.4), the timeout report to the TU and the
 // one-way move to Terminated. Each subclass keeps its own state machine.
 import { createResponse, parseMessage, type SipRequest, type SipResponse } from '../message.ts';
+import { ownString } from '../own-string.ts';
 import { lastSent, TxTimers, trySend, type TxContext } from './context.ts';
 import { ExpiryQueue, type Expirable } from './expiry.ts';
 import type { ClientTransaction, ClientTxHandlers, ClientTxState, SendTarget } from './types.ts';
@@ -34,7 +35,7 @@ export abstract class ClientTransactionBase implements ClientTransaction, Expira
     this.ctx = ctx;
     this.id = id;
     this.method = req.method;
-    this.branch = req.topVia.branch!;
+    this.branch = ownString(req.topVia.branch!);
     this.#request = req;
     this.#requestBytes = undefined;
     this.target = target;

@@ -9,6 +9,7 @@ import { ClientNonInviteTransaction } from './client-non-invite.ts';
 import type { TxContext } from './context.ts';
 import { ExpiryQueue } from './expiry.ts';
 import { clientKey, clientKeyOfResponse, serverKey, toTag } from './key.ts';
+import { ownString } from '../own-string.ts';
 import { ServerInviteTransaction } from './server-invite.ts';
 import { ServerNonInviteTransaction } from './server-non-invite.ts';
 import { resolveTimers, type TimerConfig } from './timers.ts';
@@ -157,7 +158,7 @@ export class TransactionLayer {
     if (req.method === 'ACK') throw new Error('ACK is not sent in a client transaction: use sendAck()');
     this.#ensureVia(req, target.transport);
     const branch = req.topVia.branch!;
-    const id = clientKey(branch, req.method);
+    const id = ownString(clientKey(branch, req.method)); // kept for the transaction's life (own-string.ts)
     if (this.#client.has(id)) throw new Error(`client transaction ${id} already exists`);
     const tx =
       req.method === 'INVITE'
@@ -207,7 +208,7 @@ export class TransactionLayer {
   // --- receive paths --------------------------------------------------------------------------------------
 
   #receiveRequest(req: SipRequest, source: MessageSource): void {
-    const key = serverKey(req);
+    const key = ownString(serverKey(req)); // kept for the transaction's life (own-string.ts)
     if (req.method === 'ACK') return this.#receiveAck(req, key, source);
     const existing = this.#server.get(key);
     if (existing) {

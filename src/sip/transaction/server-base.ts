@@ -2,6 +2,7 @@
 // response target (§18.2.2), the timer set, TU callbacks, sending with transport-error handling (§17.2.4)
 // and the one-way move to Terminated. Each subclass keeps its own state machine.
 import { parseMessage, type SipRequest, type SipResponse } from '../message.ts';
+import { ownString } from '../own-string.ts';
 import { lastSent, TxTimers, trySend, type TxContext } from './context.ts';
 import { ExpiryQueue, type Expirable } from './expiry.ts';
 import { responseTarget } from './response-target.ts';
@@ -45,7 +46,7 @@ export abstract class ServerTransactionBase implements ServerTransaction, Expira
     this.ctx = ctx;
     this.id = id;
     this.method = req.method;
-    this.branch = req.topVia.branch ?? '';
+    this.branch = ownString(req.topVia.branch ?? ''); // not a slice of the message text (own-string.ts)
     this.#request = req;
     this.#requestBytes = undefined;
     this.#last = undefined;
@@ -124,6 +125,13 @@ export abstract class ServerTransactionBase implements ServerTransaction, Expira
   onTerminated(cb: () => void): void {
     (this.#terminatedCbs ??= []).push(cb);
   }
+  forgetCallbacks(): void {
+    this.#failureCbs = undefined;
+    this.#terminatedCbs = undefined;
+    this.forgetCancelCallbacks();
+  }
+  /** INVITE: drops the CANCEL callbacks too. */
+  protected forgetCancelCallbacks(): void {}
 
   /** RFC 3261 §17.2.4: a transport failure terminates the transaction and is reported to the TU. */
   transportError(): void {

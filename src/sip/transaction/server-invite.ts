@@ -37,6 +37,9 @@ export class ServerInviteTransaction extends ServerTransactionBase {
   onCancel(cb: (cancel: SipRequest) => void): void {
     if (this.current === 'proceeding') (this.#cancelCbs ??= []).push(cb);
   }
+  protected override forgetCancelCallbacks(): void {
+    this.#cancelCbs = undefined;
+  }
   get hasCancelHandler(): boolean {
     return this.#cancelCbs !== undefined;
   }

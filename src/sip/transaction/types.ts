@@ -75,5 +75,11 @@ export interface ServerTransaction {
   /** Timer H fired without an ACK, or the transport failed (RFC 3261 §17.2.1, §17.2.4). */
   onFailure(cb: (reason: 'timeout' | 'transport') => void): void;
   onTerminated(cb: () => void): void;
+  /**
+   * The TU is done with this transaction (its call ended): drop every callback it registered. The transaction
+   * still absorbs retransmissions until its wait timer ends, but no longer keeps the TU's objects alive for it
+   * (64*T1 = 32 s for Timers J and L: at hundreds of calls per second, whole ended calls held in memory).
+   */
+  forgetCallbacks(): void;
   readonly cancelled: boolean;
 }
