@@ -124,3 +124,22 @@ test('UDP process-local delivery: in order, on a later turn, from a wildcard bin
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(rb.messages.length, 200);
 });
+
+test('UDP: the datagrams of one turn leave together at its end, in order; close() still sends what it was handed', async (t) => {
+  const limits = resolveLimits();
+  const rb = new Recorder();
+  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, new Recorder());
+  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, rb);
+  t.after(() => Promise.all([a.close(), b.close()]));
+  await a.listen();
+  await b.listen();
+  const to = { host: '127.0.0.1', port: b.address.port };
+  for (let i = 1; i <= 20; i++) a.send(Buffer.from(sipRequest('OPTIONS', i)), to);
+  await waitFor(() => rb.messages.length === 20, '20 datagrams');
+  assert.deepEqual(rb.messages.map((m) => /CSeq: (\d+)/.exec(m.data.toString())?.[1]), Array.from({ length: 20 }, (_, i) => String(i + 1)));
+
+  // handed over, then the transport closes in the same turn: the datagram is not lost with the pending flush
+  a.send(Buffer.from(sipRequest('OPTIONS', 21)), to);
+  await a.close();
+  await waitFor(() => rb.messages.length === 21, 'the datagram sent just before close');
+});
