@@ -128,7 +128,9 @@ export class CallSetup {
       invite: req,
       target: c.host.edgeTarget(),
       localContact: c.host.contact,
-      targetFor: (u) => c.host.targetFor(u),
+      // bound, not a closure: a closure here would share this method's context (the whole call), which the
+      // transaction keeps for Timer M after the call ended
+      targetFor: c.host.targetFor.bind(c.host),
       handlers: {
         onProvisional: (res, early) => c.enqueue(() => this.#provisional(res, early)),
         onEstablished: (d, res) => c.enqueue(() => this.#established(d, res)),
@@ -151,7 +153,9 @@ export class CallSetup {
     // an UPDATE towards it is refused until the retry makes a new one)
     this.#earlyTag = undefined;
     this.#earlySdp = undefined;
-    this.#sendInvite(buildBLegInvite({ ...prev, headers: this.#c.bLegHeaders(minSe), cseq: this.#uac.invite.cseq.seq + 1 }));
+    const first = this.#uac;
+    this.#sendInvite(buildBLegInvite({ ...prev, headers: this.#c.bLegHeaders(minSe), cseq: first.invite.cseq.seq + 1 }));
+    first.release(); // its transaction waits out Timer D: it must not keep this call alive meanwhile
     return true;
   }
 

@@ -213,3 +213,47 @@ test('UAS 2xx retransmission: T1 doubling to T2 until ACK; gives up after 64*T1 
   assert.equal(n2.sinkB.count('200 INVITE'), 2); // one retransmission brought the second ACK
   assert.equal(rt2?.stopped, true);
 });
+
+test('UacInvite.release(): the ended call is forgotten; 2xx retransmissions are still ACKed, a late fork 2xx is ACKed and BYEd, late 1xx make no dialog', () => {
+  const { clock, a, b, sinkA } = net();
+  const byes: SipRequest[] = [];
+  let serverTx: ServerTransaction | undefined;
+  b.onRequest((req, tx) => {
+    if (req.method === 'BYE') {
+      byes.push(req);
+      tx.respond(createResponse(req, 200));
+      return;
+    }
+    serverTx = tx;
+    tx.respond(ok(req, 180, 'early2'));
+    tx.respond(ok(req, 200, 'forkA'));
+  });
+  const store = new DialogStore();
+  const events: string[] = [];
+  const inv = request();
+  inv.headers.delete('via');
+  const uac = new UacInvite({
+    layer: a, store, invite: inv, target: TO_B, localContact: '<sip:alice@192.0.2.10>',
+    handlers: { onEstablished: (d) => events.push(`up:${d.remoteTag}`), onProvisional: (r) => events.push(`${r.status}`) },
+  });
+  clock.tick(50);
+  assert.deepEqual(events, ['180', 'up:forkA']);
+  assert.equal(store.size, 2, 'the confirmed dialog and the early dialog of the other fork');
+  assert.equal(sinkA.count('ACK'), 1);
+
+  uac.release();
+  assert.equal(uac.confirmed, undefined);
+  assert.equal(uac.early.size, 0);
+  assert.equal(store.size, 1, 'the early dialog is gone from the store; the confirmed one is the owner\'s to end');
+  // the INVITE transaction is still in Accepted (Timer M): a 2xx retransmission is ACKed again, nothing reaches the TU
+  serverTx!.respond(ok(serverTx!.request, 200, 'forkA'));
+  clock.tick(20);
+  assert.equal(sinkA.count('ACK'), 2);
+  // a 1xx of another fork makes no dialog now; a late 2xx of it is ACKed and ended with BYE (§13.2.2.4)
+  serverTx!.respond(ok(serverTx!.request, 200, 'forkC'));
+  clock.tick(20);
+  assert.equal(sinkA.count('ACK'), 3);
+  assert.deepEqual(byes.map((r) => r.to.params.get('tag')), ['forkC']);
+  assert.deepEqual(events, ['180', 'up:forkA'], 'no callback after release');
+  assert.equal(store.size, 1);
+});

@@ -29,9 +29,8 @@ export class UacInvite {
   readonly #layer: TransactionLayer;
   readonly #store: DialogStore;
   readonly #localContact: string;
-  #targetFor: (uri: SipUri) => SendTarget;
+  readonly #targetFor: (uri: SipUri) => SendTarget;
   #h: UacInviteHandlers;
-  readonly #target: SendTarget;
   /** ACK per remote tag, resent for 2xx retransmissions (§13.2.2.4); after release() kept as its bytes only. */
   readonly #acks = new Map<string, { ack: SipRequest | Buffer; target: SendTarget }>();
   #failed = false;
@@ -54,7 +53,6 @@ export class UacInvite {
     // no closure made here may mention `o`: V8 would keep `o` (and the caller's closures in it) in the context
     // shared by every closure of this constructor, which the transaction holds for 64*T1 after the call
     const target = o.target;
-    this.#target = target;
     this.#targetFor = o.targetFor ?? (() => target);
     this.#h = o.handlers ?? {};
     this.tx = o.layer.sendRequest(o.invite, o.target, {
@@ -72,18 +70,13 @@ export class UacInvite {
    * The TU is done (its call ended). The transaction still waits in Accepted for 64*T1 and calls back for 2xx
    * retransmissions, so everything the TU handed over is dropped here: its handlers and their closures (with them
    * the whole ended call) and the dialogs. What stays is what answers late 2xx: the ACKs already sent are sent
-   * again, and a 2xx of another fork is ACKed and ended with BYE through the INVITE's next hop (§13.2.2.4).
+   * again, and a 2xx of another fork is ACKed and ended with BYE (§13.2.2.4). `targetFor` stays: the owner must
+   * pass one that does not hold the call (a bound method of a long-lived object).
    */
   release(): void {
     this.#released = true;
     this.#h = {};
-    const target = this.#target;
-    this.#targetFor = () => target;
-    for (const d of this.early.values()) {
-      d.state = 'terminated';
-      this.#store.remove(d);
-    }
-    this.early.clear();
+    this.#endEarly();
     this.confirmed = undefined;
     for (const a of this.#acks.values()) {
       const ack = a.ack;
@@ -110,7 +103,7 @@ export class UacInvite {
     const tag = res.to.params.get('tag') ?? undefined;
     if (res.status < 200) {
       let d: Dialog | undefined;
-      if (tag && res.status > 100) {
+      if (tag && res.status > 100 && !this.#released) {
         d = this.early.get(tag);
         if (!d) {
           d = dialogFromUacResponse(this.invite, res, this.#localContact);
@@ -124,12 +117,6 @@ export class UacInvite {
       return;
     }
     if (res.status < 300) return this.#on2xx(res, tag);
-    // Non-2xx final: every early dialog ends (§12.3, §13.2.2.3).
-    for (const d of this.early.values()) {
-      d.state = 'terminated';
-      this.#store.remove(d);
-    }
-    this.early.clear();
     this.#fail(res);
   }
 
@@ -170,7 +157,17 @@ export class UacInvite {
     this.#layer.sendRequest(bye, target, {});
   }
 
+  /** Every early dialog ends: a non-2xx final, a timeout or transport error (§12.3, §13.2.2.3), or release(). */
+  #endEarly(): void {
+    for (const d of this.early.values()) {
+      d.state = 'terminated';
+      this.#store.remove(d);
+    }
+    this.early.clear();
+  }
+
   #fail(res: SipResponse | { status: number; reason: string }): void {
+    this.#endEarly();
     if (this.confirmed || this.#failed) return;
     this.#failed = true;
     this.#h.onFailure?.(res);

@@ -12,6 +12,7 @@ import { pooledRandomInto } from '../random.ts';
 
 const RAW_LEN = 32;
 const B64_LEN = 43; // base64url of 32 bytes, unpadded
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** The nonce MAC for one secret (its HMAC key blocks hashed once). */
 export class NonceKey {
@@ -35,6 +36,9 @@ export class NonceKey {
 
   check(realm: string, nonce: string, nowMs: number, ttlMs: number): NonceCheck {
     if (nonce.length !== B64_LEN || !/^[A-Za-z0-9_-]+$/.test(nonce)) return { ok: false };
+    // 43 characters carry 258 bits for 256: only the spelling we issue (the last 2 bits zero) is ours, so one nonce
+    // has one string (the nc replay table is keyed by it)
+    if ((B64URL.indexOf(nonce[B64_LEN - 1]!) & 3) !== 0) return { ok: false };
     const raw = this.#raw;
     if (raw.write(nonce, 0, 'base64url') !== RAW_LEN) return { ok: false };
     const mac = this.#check;

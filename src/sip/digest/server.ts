@@ -8,6 +8,7 @@ import { realClock } from '../clock.ts';
 import { computeHa1, computeResponse, type DigestAlgorithm, type DigestQop } from './algorithm.ts';
 import { formatChallenge, parseCredentials, type DigestCredentials } from './header.ts';
 import { NonceKey } from './nonce.ts';
+import { ownString } from '../own-string.ts';
 
 export interface DigestServerOptions {
   realm: string;
@@ -175,7 +176,8 @@ export class DigestServer {
       const nc = parseInt(creds.nc!, 16);
       const seen = this.#nc.get(creds.nonce);
       if (seen && nc <= seen.nc) return fail('SIP_ERR_AUTH_REPLAY', { username });
-      this.#track(creds.nonce, nc, nonce.issuedAt, now);
+      // kept up to the nonce lifetime: a string of its own, not a slice of the whole received header
+      this.#track(ownString(creds.nonce), nc, nonce.issuedAt, now);
     }
     return { ok: true, username, realm: creds.realm, algorithm: alg };
   }

@@ -143,3 +143,21 @@ test('UDP: the datagrams of one turn leave together at its end, in order; close(
   await a.close();
   await waitFor(() => rb.messages.length === 21, 'the datagram sent just before close');
 });
+
+test('UDP: a destination port dgram refuses (0, from a Via of host:0) is a reported send error, not a crash; the rest of the turn still leaves', async (t) => {
+  const limits = resolveLimits();
+  const ra = new Recorder();
+  const rb = new Recorder();
+  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, ra);
+  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, rb);
+  t.after(() => Promise.all([a.close(), b.close()]));
+  await a.listen();
+  await b.listen();
+  const errors: string[] = [];
+  a.send(Buffer.from(sipRequest('OPTIONS', 1)), { host: '127.0.0.1', port: 0 }, (e) => errors.push(e.code));
+  a.send(Buffer.from(sipRequest('OPTIONS', 2)), { host: '127.0.0.1', port: 70_000 }, (e) => errors.push(e.code));
+  a.send(Buffer.from(sipRequest('OPTIONS', 3)), { host: '127.0.0.1', port: b.address.port });
+  await waitFor(() => errors.length === 2 && rb.messages.length === 1, 'two refusals and the good datagram');
+  assert.deepEqual(errors, ['SIP_ERR_TRANSPORT_SEND', 'SIP_ERR_TRANSPORT_SEND']);
+  assert.match(rb.messages[0]!.data.toString(), /CSeq: 3 OPTIONS/);
+});

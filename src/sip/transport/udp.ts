@@ -159,6 +159,12 @@ export class UdpTransport implements Transport {
     if (data.length > 65_507) {
       return this.#failLater('SIP_ERR_TRANSPORT_TOO_BIG', `${data.length} bytes do not fit a UDP datagram`, target, onError);
     }
+    // dgram throws for these, and the send now happens in a later turn where nothing would catch it
+    // (a Via of `host:0` from the network would crash the process)
+    const port = target.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+      return this.#failLater('SIP_ERR_TRANSPORT_SEND', `bad UDP destination port ${String(port)}`, target, onError);
+    }
     const host = target.host;
     if (this.opts.localDelivery !== false) {
       const peer = LOCAL.get(`${host}|${target.port}`);
@@ -186,7 +192,14 @@ export class UdpTransport implements Transport {
         this.#fail('SIP_ERR_TRANSPORT_CLOSED', 'transport closed', target, onError);
         continue;
       }
-      this.#sendNow(data, target, onError, now);
+      try {
+        this.#sendNow(data, target, onError, now);
+      } catch (e) {
+        // dgram's synchronous refusals (checked before queueing where possible): one bad destination must not
+        // take the rest of the turn's datagrams, or the process, with it
+        this.#verified.delete(target.host);
+        this.#fail('SIP_ERR_TRANSPORT_SEND', (e as Error).message, target, onError);
+      }
     }
   }
 
