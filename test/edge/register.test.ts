@@ -47,6 +47,19 @@ describe('users edge: registrar', () => {
     assert.equal((await W.store.db.selectFrom('registrations').selectAll().where('aor', '=', aorOf('alice', DOMAIN)).execute()).length, 0);
   });
 
+  it('challenges statelessly: no transaction waits after a 401, and a repeated REGISTER gets a fresh nonce', async () => {
+    const p = await W.phone('bob');
+    const callId = `${randomBytes(6).toString('hex')}@t`;
+    const before = W.edge.phones.tx.stats.serverTransactions;
+    const first = await request(p.stack, register({ user: 'bob', port: p.port, callId, cseq: 1, expires: 600 }), edgeUdp());
+    assert.equal(first.status, 401);
+    assert.equal(W.edge.phones.tx.stats.serverTransactions, before, 'the 401 left no server transaction for Timer J');
+    const again = await request(p.stack, register({ user: 'bob', port: p.port, callId, cseq: 1, expires: 600 }), edgeUdp());
+    assert.equal(again.status, 401);
+    const nonce = (r: typeof first) => parseChallenge(r.headers.getAll('www-authenticate')[0]!)!.nonce;
+    assert.notEqual(nonce(again), nonce(first));
+  });
+
   it('answers an MD5 challenge (both algorithms offered, MD5 first for phones that read only the first)', async () => {
     const p = await W.phone('bob');
     const callId = `${randomBytes(6).toString('hex')}@t`;

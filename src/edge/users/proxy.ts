@@ -51,10 +51,12 @@ const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER, MESSAG
 /** Out-of-dialog methods a phone may send to the app (after authentication). */
 const TO_APP = new Set(['INVITE', 'MESSAGE']);
 
-function reply(tx: ServerTransaction, status: number, reason: string, headers: Array<[string, string]> = []): void {
+function reply(tx: ServerTransaction, status: number, reason: string, headers: Array<[string, string]> = [], stateless = false): void {
   if (tx.state !== 'trying' && tx.state !== 'proceeding') return;
   const tag = status > 100 && !tx.request.to.params.has('tag') ? randomHex(6) : undefined;
-  tx.respond(createResponse(tx.request, status, reason, { headers, ...(tag ? { toTag: tag } : {}) }));
+  const res = createResponse(tx.request, status, reason, { headers, ...(tag ? { toTag: tag } : {}) });
+  if (stateless) tx.respondStateless(res);
+  else tx.respond(res);
 }
 
 function fail(tx: ServerTransaction, code: EdgeErrorCode, headers: Array<[string, string]> = []): void {
@@ -116,7 +118,11 @@ export class EdgeProxy {
     if (req.method !== 'REGISTER' && !TO_APP.has(req.method)) return fail(tx, 'EDGE_METHOD', [['Allow', ALLOW]]);
     const a = this.#d.auth.authenticate(req, dom.domain);
     if (!a.ok) {
-      if (a.code === 'EDGE_AUTH_CHALLENGE') return reply(tx, a.status, a.status === 401 ? 'Unauthorized' : 'Proxy Authentication Required', a.headers);
+      if (a.code === 'EDGE_AUTH_CHALLENGE') {
+        // stateless (RFC 3261 §8.2.7): a repeated request just gets another challenge, and a REGISTER's 401 leaves
+        // no transaction waiting 32 s (half of what a registration storm would keep; an INVITE's 407 stays stateful)
+        return reply(tx, a.status, a.status === 401 ? 'Unauthorized' : 'Proxy Authentication Required', a.headers, true);
+      }
       if (a.code === 'EDGE_AUTH_FAILED') this.#d.guards.record(src, { kind: 'auth-failed', username: a.username, domain: dom.domain });
       return reply(tx, a.status, a.reason);
     }

@@ -117,6 +117,13 @@ export abstract class ServerTransactionBase implements ServerTransaction, Expira
 
   abstract receiveRequest(req: SipRequest, source: MessageSource): void;
   abstract respond(res: SipResponse): void;
+
+  respondStateless(res: SipResponse): void {
+    if (this.method === 'INVITE' || res.status < 200 || this.reliable) return this.respond(res);
+    if (this.current !== 'trying' && this.current !== 'proceeding')
+      throw new Error(`server transaction in ${this.current} cannot send ${res.status}`);
+    if (this.send(res)) this.terminate();
+  }
   abstract onCancel(cb: (cancel: SipRequest) => void): void;
 
   onFailure(cb: (reason: FailureReason) => void): void {

@@ -65,3 +65,38 @@ test('no request handler: 500 so the peer is not left retransmitting', () => {
   layer.receive(request({ method: 'OPTIONS' }), { transport: 'UDP', host: 'h', port: 1 });
   assert.equal(sink.count('500 OPTIONS'), 1);
 });
+
+test('non-INVITE server, UDP: respondStateless sends the final response and ends the transaction at once; a retransmission is a new request (RFC 3261 §8.2.7)', () => {
+  const { sink, layer, txs, req, src } = setup();
+  layer.receive(req, src);
+  const tx = txs[0]!;
+  tx.respondStateless(response(req, 401, 'b1'));
+  assert.equal(sink.count('401 BYE'), 1);
+  assert.equal(tx.state, 'terminated');
+  assert.equal(layer.stats.serverTransactions, 0, 'nothing waits for Timer J');
+  layer.receive(again(req), src);
+  assert.equal(txs.length, 2, 'the retransmission reaches the TU as a new request');
+  assert.equal(sink.count('401 BYE'), 1, 'and is not answered from a stored response');
+});
+
+test('respondStateless is plain respond for provisional responses, INVITE and reliable transports', () => {
+  const tcp = setup('TCP');
+  tcp.layer.receive(tcp.req, tcp.src);
+  tcp.txs[0]!.respondStateless(response(tcp.req, 401, 'b1'));
+  assert.equal(tcp.txs[0]!.state, 'completed'); // as respond: Timer J is 0 on reliable transports anyway
+  tcp.clock.tick(1);
+  assert.equal(tcp.txs[0]!.state, 'terminated');
+  const u = setup();
+  u.layer.receive(u.req, u.src);
+  u.txs[0]!.respondStateless(response(u.req, 100));
+  assert.equal(u.txs[0]!.state, 'proceeding');
+  const clock = new FakeClock();
+  const sink = new RecordingSink(clock);
+  const layer = new TransactionLayer({ sink, clock });
+  const txs: ServerTransaction[] = [];
+  layer.onRequest((_req, tx) => txs.push(tx));
+  const inv = request({ method: 'INVITE' });
+  layer.receive(inv, { transport: 'UDP', host: '192.0.2.10', port: 5060 });
+  txs[0]!.respondStateless(response(inv, 407, 'x1'));
+  assert.equal(txs[0]!.state, 'completed', 'an INVITE keeps Completed to absorb the ACK of its non-2xx');
+});

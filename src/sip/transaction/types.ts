@@ -70,6 +70,13 @@ export interface ServerTransaction {
   readonly lastResponse: SipResponse | undefined;
   /** Hand a response to the transaction (RFC 3261 §17.2). Throws when the transaction cannot send it (a bug). */
   respond(res: SipResponse): void;
+  /**
+   * A final response given statelessly (RFC 3261 §8.2.7): sent, and the transaction ends at once instead of waiting
+   * in Completed for 64*T1. A retransmission of the request is then a new request, answered again. For answers
+   * that are as good given twice, such as a digest challenge (a fresh nonce each time). INVITE, provisional
+   * responses and reliable transports: the same as `respond` (an INVITE's non-2xx must absorb its ACK, §17.2.1).
+   */
+  respondStateless(res: SipResponse): void;
   /** INVITE only: called when a matching CANCEL arrives (the layer already answered it 200). */
   onCancel(cb: (cancel: SipRequest) => void): void;
   /** Timer H fired without an ACK, or the transport failed (RFC 3261 §17.2.1, §17.2.4). */
