@@ -84,19 +84,19 @@ export class UacInvite {
     }
   }
 
-  #resendAck(tag: string): void {
-    const a = this.#acks.get(tag)!;
+  /** Sends the ACK of the dialog with this remote tag again (§13.2.2.4); false when there is none. */
+  #resendAck(tag: string | undefined): boolean {
+    const a = tag === undefined ? undefined : this.#acks.get(tag);
+    if (!a) return false;
     let ack = a.ack;
     if (!(ack instanceof SipRequest)) a.ack = ack = parseMessage(ack) as SipRequest; // rare: only when an ACK was lost
     this.#layer.sendAck(ack, a.target);
+    return true;
   }
 
   /** A 2xx that arrived after the transaction ended (stray): ACK it again if we know the dialog. */
   handleStray2xx(res: SipResponse): boolean {
-    const tag = res.to.params.get('tag');
-    if (!tag || !this.#acks.has(tag)) return false;
-    this.#resendAck(tag);
-    return true;
+    return this.#resendAck(res.to.params.get('tag') || undefined);
   }
 
   #onResponse(res: SipResponse): void {
@@ -122,11 +122,8 @@ export class UacInvite {
 
   #on2xx(res: SipResponse, tag: string | undefined): void {
     if (!tag) return; // a 2xx without To tag cannot form a dialog: ignore (malformed peer)
-    if (this.#acks.has(tag)) {
-      // Retransmitted 2xx: the previous ACK was lost, send it again (§13.2.2.4).
-      this.#resendAck(tag);
-      return;
-    }
+    // Retransmitted 2xx: the previous ACK was lost, send it again (§13.2.2.4).
+    if (this.#resendAck(tag)) return;
     let d = this.early.get(tag);
     if (d) d.receiveResponse(res, 'INVITE');
     else {

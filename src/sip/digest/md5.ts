@@ -179,11 +179,15 @@ function block(st: Md5State, bytes: Uint8Array, at: number): void {
   st[3] = (st[3]! + d) | 0;
 }
 
-/** Scratch for the padded message; grows for long inputs (auth-int bodies), never shrinks. */
+/** Scratch for the padded message; grows for long inputs (auth-int bodies), keeping what it holds; never shrinks. */
 let buf = new Uint8Array(256);
 
 function room(n: number): Uint8Array {
-  if (buf.length < n) buf = new Uint8Array(Math.max(n, buf.length * 2));
+  if (buf.length < n) {
+    const grown = new Uint8Array(Math.max(n, buf.length * 2));
+    grown.set(buf);
+    buf = grown;
+  }
   return buf;
 }
 
@@ -210,26 +214,21 @@ function finish(st: Md5State, len: number, prefix: number): Md5State {
   return st;
 }
 
-/** Writes `s` as UTF-8 into the scratch buffer; returns its byte length. */
-function load(s: string): number {
+/** Writes `s` as UTF-8 into the scratch buffer at `at` (ASCII without an encoder); returns its byte length. */
+function load(s: string, at = 0): number {
   const n = s.length;
-  const b = room(n + 72);
+  const b = room(at + n + 72);
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7f) return loadUtf8(s);
-    b[i] = c;
+    if (c > 0x7f) return loadBytes(Buffer.from(s, 'utf8'), at);
+    b[at + i] = c;
   }
   return n;
 }
 
-function loadUtf8(s: string): number {
-  const bytes = Buffer.from(s, 'utf8');
-  room(bytes.length + 72).set(bytes);
-  return bytes.length;
-}
-
-function loadBytes(bytes: Uint8Array): number {
-  room(bytes.length + 72).set(bytes);
+/** Writes `bytes` into the scratch buffer at `at`, with room for the padding after them; returns their length. */
+function loadBytes(bytes: Uint8Array, at = 0): number {
+  room(at + bytes.length + 72).set(bytes, at);
   return bytes.length;
 }
 
@@ -283,15 +282,12 @@ export class HmacMd5 {
    * Nothing is allocated.
    */
   macInto(head: Uint8Array, tail: string, out: Uint8Array, at: number): void {
-    const tailBytes = Buffer.byteLength(tail, 'utf8');
-    const b = room(head.length + tailBytes + 72);
-    b.set(head, 0);
-    if (tailBytes === tail.length) for (let i = 0; i < tail.length; i++) b[head.length + i] = tail.charCodeAt(i);
-    else b.set(Buffer.from(tail, 'utf8'), head.length);
+    loadBytes(head);
+    const len = head.length + load(tail, head.length);
     const st = this.#tmp;
     st.set(this.#inner);
-    finish(st, head.length + tailBytes, 64);
-    raw(st, b, 0);
+    finish(st, len, 64);
+    raw(st, buf, 0);
     st.set(this.#outer);
     finish(st, 16, 64);
     raw(st, out, at);

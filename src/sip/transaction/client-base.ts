@@ -33,7 +33,7 @@ export abstract class ClientTransactionBase implements ClientTransaction, Expira
     initial: ClientTxState,
   ) {
     this.ctx = ctx;
-    this.id = id;
+    this.id = ownString(id); // kept for the transaction's life: not built from slices of a message (own-string.ts)
     this.method = req.method;
     this.branch = ownString(req.topVia.branch!);
     this.#request = req;

@@ -9,7 +9,6 @@ import { ClientNonInviteTransaction } from './client-non-invite.ts';
 import type { TxContext } from './context.ts';
 import { ExpiryQueue } from './expiry.ts';
 import { clientKey, clientKeyOfResponse, serverKey, toTag } from './key.ts';
-import { ownString } from '../own-string.ts';
 import { ServerInviteTransaction } from './server-invite.ts';
 import { ServerNonInviteTransaction } from './server-non-invite.ts';
 import { resolveTimers, type TimerConfig } from './timers.ts';
@@ -158,13 +157,13 @@ export class TransactionLayer {
     if (req.method === 'ACK') throw new Error('ACK is not sent in a client transaction: use sendAck()');
     this.#ensureVia(req, target.transport);
     const branch = req.topVia.branch!;
-    const id = ownString(clientKey(branch, req.method)); // kept for the transaction's life (own-string.ts)
+    const id = clientKey(branch, req.method);
     if (this.#client.has(id)) throw new Error(`client transaction ${id} already exists`);
     const tx =
       req.method === 'INVITE'
         ? new ClientInviteTransaction(this.#ctx, id, req, target, h)
         : new ClientNonInviteTransaction(this.#ctx, id, req, target, h);
-    this.#client.set(id, tx);
+    this.#client.set(tx.id, tx); // the transaction's own copy of the key (own-string.ts)
     tx.start();
     return tx;
   }
@@ -208,7 +207,7 @@ export class TransactionLayer {
   // --- receive paths --------------------------------------------------------------------------------------
 
   #receiveRequest(req: SipRequest, source: MessageSource): void {
-    const key = ownString(serverKey(req)); // kept for the transaction's life (own-string.ts)
+    const key = serverKey(req);
     if (req.method === 'ACK') return this.#receiveAck(req, key, source);
     const existing = this.#server.get(key);
     if (existing) {
@@ -226,7 +225,7 @@ export class TransactionLayer {
       req.method === 'INVITE'
         ? new ServerInviteTransaction(this.#ctx, key, req, source)
         : new ServerNonInviteTransaction(this.#ctx, key, req, source);
-    this.#server.set(key, tx);
+    this.#server.set(tx.id, tx); // the transaction's own copy of the key (own-string.ts)
     try {
       if (this.#onRequest) this.#onRequest(req, tx);
       else tx.respond(createResponse(req, 500, 'No Request Handler'));
@@ -260,12 +259,12 @@ export class TransactionLayer {
     const invite = this.#server.get(serverKey(cancel, 'INVITE'));
     if (!invite && this.#unmatchedCancel === 'deliver') {
       const tx = new ServerNonInviteTransaction(this.#ctx, key, cancel, source);
-      this.#server.set(key, tx);
+      this.#server.set(tx.id, tx); // the transaction's own copy of the key (own-string.ts)
       if (this.#onRequest) this.#onRequest(cancel, tx);
       return;
     }
     const tx = new ServerNonInviteTransaction(this.#ctx, key, cancel, source);
-    this.#server.set(key, tx);
+    this.#server.set(tx.id, tx); // the transaction's own copy of the key (own-string.ts)
     if (!(invite instanceof ServerInviteTransaction)) {
       tx.respond(createResponse(cancel, 481, 'Call/Transaction Does Not Exist'));
       return;

@@ -44,7 +44,7 @@ export abstract class ServerTransactionBase implements ServerTransaction, Expira
 
   constructor(ctx: TxContext, id: string, req: SipRequest, source: MessageSource, initial: ServerTxState) {
     this.ctx = ctx;
-    this.id = id;
+    this.id = ownString(id); // kept for the transaction's life: not built from slices of a message (own-string.ts)
     this.method = req.method;
     this.branch = ownString(req.topVia.branch ?? ''); // not a slice of the message text (own-string.ts)
     this.#request = req;
@@ -135,10 +135,7 @@ export abstract class ServerTransactionBase implements ServerTransaction, Expira
   forgetCallbacks(): void {
     this.#failureCbs = undefined;
     this.#terminatedCbs = undefined;
-    this.forgetCancelCallbacks();
   }
-  /** INVITE: drops the CANCEL callbacks too. */
-  protected forgetCancelCallbacks(): void {}
 
   /** RFC 3261 §17.2.4: a transport failure terminates the transaction and is reported to the TU. */
   transportError(): void {

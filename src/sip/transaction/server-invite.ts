@@ -37,7 +37,8 @@ export class ServerInviteTransaction extends ServerTransactionBase {
   onCancel(cb: (cancel: SipRequest) => void): void {
     if (this.current === 'proceeding') (this.#cancelCbs ??= []).push(cb);
   }
-  protected override forgetCancelCallbacks(): void {
+  override forgetCallbacks(): void {
+    super.forgetCallbacks();
     this.#cancelCbs = undefined;
   }
   get hasCancelHandler(): boolean {

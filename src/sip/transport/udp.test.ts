@@ -1,8 +1,21 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveLimits } from './limits.ts';
 import { Recorder, sipRequest, waitFor } from './test-support.ts';
 import { looksLikeIp, UdpTransport } from './udp.ts';
+
+/** Two bound transports on 127.0.0.1 talking through real sockets (no process-local delivery), closed after `t`. */
+async function socketPair(t: TestContext): Promise<{ a: UdpTransport; b: UdpTransport; ra: Recorder; rb: Recorder }> {
+  const limits = resolveLimits();
+  const ra = new Recorder();
+  const rb = new Recorder();
+  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, ra);
+  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, rb);
+  t.after(() => Promise.all([a.close(), b.close()]));
+  await a.listen();
+  await b.listen();
+  return { a, b, ra, rb };
+}
 
 for (const [host, localDelivery] of [['127.0.0.1', false], ['::1', false], ['127.0.0.1', true], ['::1', true]] as const) {
   test(`UDP on ${host}${localDelivery ? ', process-local delivery' : ''}: datagrams both ways with the source address`, async (t) => {
@@ -47,14 +60,7 @@ test('UDP send error is reported to the per-message callback, never thrown', asy
 });
 
 test('UDP: a host that took a datagram is verified; later sends to it still arrive (no callback path)', async (t) => {
-  const limits = resolveLimits();
-  const ra = new Recorder();
-  const rb = new Recorder();
-  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, ra);
-  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, rb);
-  t.after(() => Promise.all([a.close(), b.close()]));
-  await a.listen();
-  await b.listen();
+  const { a, b, ra, rb } = await socketPair(t);
   assert.equal(a.isVerified('127.0.0.1'), false);
   a.send(Buffer.from(sipRequest('OPTIONS', 1)), { host: '127.0.0.1', port: b.address.port });
   await waitFor(() => a.isVerified('127.0.0.1'), 'first send completed');
@@ -126,13 +132,7 @@ test('UDP process-local delivery: in order, on a later turn, from a wildcard bin
 });
 
 test('UDP: the datagrams of one turn leave together at its end, in order; close() still sends what it was handed', async (t) => {
-  const limits = resolveLimits();
-  const rb = new Recorder();
-  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, new Recorder());
-  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, rb);
-  t.after(() => Promise.all([a.close(), b.close()]));
-  await a.listen();
-  await b.listen();
+  const { a, b, rb } = await socketPair(t);
   const to = { host: '127.0.0.1', port: b.address.port };
   for (let i = 1; i <= 20; i++) a.send(Buffer.from(sipRequest('OPTIONS', i)), to);
   await waitFor(() => rb.messages.length === 20, '20 datagrams');
@@ -145,14 +145,7 @@ test('UDP: the datagrams of one turn leave together at its end, in order; close(
 });
 
 test('UDP: a destination port dgram refuses (0, from a Via of host:0) is a reported send error, not a crash; the rest of the turn still leaves', async (t) => {
-  const limits = resolveLimits();
-  const ra = new Recorder();
-  const rb = new Recorder();
-  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, ra);
-  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, rb);
-  t.after(() => Promise.all([a.close(), b.close()]));
-  await a.listen();
-  await b.listen();
+  const { a, b, rb } = await socketPair(t);
   const errors: string[] = [];
   a.send(Buffer.from(sipRequest('OPTIONS', 1)), { host: '127.0.0.1', port: 0 }, (e) => errors.push(e.code));
   a.send(Buffer.from(sipRequest('OPTIONS', 2)), { host: '127.0.0.1', port: 70_000 }, (e) => errors.push(e.code));

@@ -188,10 +188,6 @@ export class UdpTransport implements Transport {
       const data = out[i] as Buffer;
       const target = out[i + 1] as Target;
       const onError = out[i + 2] as ((err: TransportError) => void) | undefined;
-      if (this.#closed) {
-        this.#fail('SIP_ERR_TRANSPORT_CLOSED', 'transport closed', target, onError);
-        continue;
-      }
       try {
         this.#sendNow(data, target, onError, now);
       } catch (e) {
