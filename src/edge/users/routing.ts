@@ -50,6 +50,9 @@ export class OwnAddresses {
 
   /** RFC 3261 §16.3 step 4 (loop detection, simplified): a request already carrying one of our Vias came back. */
   hasOwnVia(req: SipRequest): boolean {
+    // one Via field with one value (a phone's request, the common case): nothing below the top to look at, no parsing
+    const top = req.headers.getByKey('via');
+    if (top !== undefined && top.indexOf(',') < 0 && req.headers.countFields('Via') === 1) return false;
     const vias = req.via;
     for (let i = 1; i < vias.length; i++) {
       const v = vias[i]!;
