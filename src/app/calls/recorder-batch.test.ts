@@ -3,7 +3,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import { loadDemoData } from '../../store/demo.ts';
 import { apiCreateRules } from '../../cli/first-start.ts';
 import { forEachBackend } from '../../../test/support/stores.ts';
@@ -76,6 +76,64 @@ forEachBackend('CallRecorder batches', (b) => {
     assert.equal(reg.filter((r) => r.disposition === 'answered').length, 30);
     assert.equal(reg[0]!.startTime.getTime(), answered.getTime());
     assert.equal(reg[0]!.endpointType, 'user');
+    await rec.shutdown();
+  });
+}, { fresh: 'suite' });
+
+forEachBackend('CallRecorder and deleted owners', (b) => {
+  it('a user or client deleted while its call is up spoils nothing: the batch is written, that row without the user or not at all; deletes still cascade', async () => {
+    const d = await loadDemoData(b.store.db, { publicUrl: 'http://localhost' }, { ...apiCreateRules, hashPassword: cheapHash });
+    assert.ok(d.ok && d.created);
+    const { brandId, clientId } = d.ids;
+    const db = b.store.db;
+    const tag = randomBytes(4).toString('hex');
+    const newClient = async (name: string) => Number((await sql<{ id: number }>`insert into clients (brand_id, type, name, language_id, default_timezone_id, currency_id)
+      select brand_id, type, ${name}, language_id, default_timezone_id, currency_id from clients where id = ${clientId} returning id`.execute(db)).rows[0]!.id);
+    const newUser = async (client: number, name: string) => Number((await sql<{ id: number }>`insert into users (client_id, name, email)
+      values (${client}, ${name}, ${`${name}-${tag}@example.com`}) returning id`.execute(db)).rows[0]!.id);
+    const kept = await newUser(clientId, 'kept');
+    const leaving = await newUser(clientId, 'leaving');
+    const otherClient = await newClient(`other-${tag}`);
+    const errors: unknown[] = [];
+    const rec = new CallRecorder(db, { node: 'batch', delayMs: 60_000, onError: (e) => errors.push(e) });
+    const row = (i: number, client: number, userId: number): ActiveRow => ({
+      brandId, clientId: client, userId, callId: `${tag}-${i}`, direction: 'outbound', ownerType: 'user', ownerId: userId, ownerName: null,
+      party: '102', caller: '101', callee: '102', startedAt: new Date(),
+    });
+    const calls = [row(1, clientId, kept), row(2, clientId, leaving), row(3, otherClient, await newUser(otherClient, 'other'))];
+    const keys = calls.map((r) => rec.open(r));
+    // the operator removes a user and a client while their calls are up, before the recorder's next write
+    await db.deleteFrom('users').where('id', '=', leaving).execute();
+    await db.deleteFrom('clients').where('id', '=', otherClient).execute();
+    await rec.flush();
+    assert.deepEqual(errors, []);
+    const active = await db.selectFrom('activeCalls').select(['callId', 'userId']).where('callId', 'like', `${tag}-%`).orderBy('callId').execute();
+    assert.deepEqual(active, [{ callId: `${tag}-1`, userId: kept }, { callId: `${tag}-2`, userId: null }]);
+
+    for (const k of keys) rec.close(k);
+    rec.finished(calls.map((r) => ({ brandId, clientId: r.clientId, userId: r.userId, callId: r.callId, startTime: r.startedAt, duration: 5,
+      caller: '101', callee: '102', direction: 'outbound' as const, disposition: 'answered' as const, endpointType: 'user' as const,
+      endpointId: r.userId, endpointName: null })));
+    await rec.flush();
+    assert.deepEqual(errors, []);
+    const registry = () => db.selectFrom('callRegistry').select(['callId', 'userId']).where('callId', 'like', `${tag}-%`).orderBy('callId').execute();
+    assert.deepEqual(await registry(), [{ callId: `${tag}-1`, userId: kept }, { callId: `${tag}-2`, userId: null }]);
+    assert.equal((await db.selectFrom('activeCalls').select('id').where('callId', 'like', `${tag}-%`).execute()).length, 0);
+
+    // later deletes cascade as before: a user's records stay without the user, a client's records go with it
+    await db.deleteFrom('users').where('id', '=', kept).execute();
+    assert.deepEqual(await registry(), [{ callId: `${tag}-1`, userId: null }, { callId: `${tag}-2`, userId: null }]);
+    const third = await newClient(`third-${tag}`);
+    const thirdUser = await newUser(third, 'third');
+    rec.open(row(4, third, thirdUser));
+    rec.finished([{ brandId, clientId: third, userId: thirdUser, callId: `${tag}-4`, startTime: new Date(), duration: 1, caller: '101', callee: '102',
+      direction: 'outbound', disposition: 'answered', endpointType: 'user', endpointId: thirdUser, endpointName: null }]);
+    await rec.flush();
+    assert.equal((await registry()).length, 3);
+    assert.equal((await db.selectFrom('activeCalls').select('id').where('callId', '=', `${tag}-4`).execute()).length, 1);
+    await db.deleteFrom('clients').where('id', '=', third).execute();
+    assert.deepEqual((await registry()).map((r) => r.callId), [`${tag}-1`, `${tag}-2`]);
+    assert.equal((await db.selectFrom('activeCalls').select('id').where('callId', '=', `${tag}-4`).execute()).length, 0);
     await rec.shutdown();
   });
 }, { fresh: 'suite' });

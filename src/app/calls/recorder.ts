@@ -252,9 +252,10 @@ export class CallRecorder {
         const idOf = new Map(ids.map((r) => [CallRecorder.key(r.callId, r.direction, r.ownerId), Number(r.id)]));
         for (const x of part) {
           const id = idOf.get(x.key);
-          if (id === undefined) throw new Error(`active_calls insert returned no id for ${JSON.stringify(x.key)}`);
-          this.#written.set(x.key, { id, state: x.state, answeredAt: x.answeredAt });
           done.add(x.key);
+          // not written: its client was deleted while the call was up (store-batch.ts), so it has no row to show
+          if (id === undefined) continue;
+          this.#written.set(x.key, { id, state: x.state, answeredAt: x.answeredAt });
           // Changed or ended while inserting: sync once more.
           const now = this.#desired.get(x.key);
           if (!now || now.state !== x.state || now.answeredAt !== x.answeredAt) this.#dirty.add(x.key);

@@ -15,6 +15,15 @@ const REGISTRY_COLUMNS = ['brand_id', 'client_id', 'user_id', 'call_id', 'start_
 // fixed identifiers (never input), so sql.raw is safe here
 const cols = (c: readonly string[]) => sql.raw(c.join(', '));
 
+/**
+ * The tables have no foreign keys (migration 0007): a row's parents are joined instead. A row whose client is gone
+ * (deleted while the call was up; its records went with it) is not written; one whose user is gone is written
+ * without it (user_id null, as ON DELETE SET NULL would have left it). The other rows of the batch are written
+ * either way.
+ */
+const PARENTS = sql.raw('join clients as c on c.id = v.client_id left join users as u on u.id = v.user_id');
+const fromParents = (c: readonly string[]) => sql.raw(c.map((x) => (x === 'user_id' ? 'u.id' : `v.${x}`)).join(', '));
+
 export interface ActiveInsert {
   row: ActiveRow;
   state: ActiveCallState;
@@ -32,7 +41,7 @@ export async function insertActive(db: Kysely<Database>, rows: ActiveInsert[]): 
   // single-word aliases: unchanged by the CamelCasePlugin's result mapping
   const r = await sql<{ id: number | string; cid: string; dir: string; oid: number | null }>`
     insert into active_calls (${cols(ACTIVE_COLUMNS)})
-    select ${cols(ACTIVE_COLUMNS)} from json_populate_recordset(null::active_calls, ${json}::json)
+    select ${fromParents(ACTIVE_COLUMNS)} from json_populate_recordset(null::active_calls, ${json}::json) as v ${PARENTS}
     returning id, call_id as cid, direction as dir, owner_id as oid`.execute(db);
   return r.rows.map((x) => ({ id: Number(x.id), callId: x.cid, direction: x.dir, ownerId: x.oid === null ? null : Number(x.oid) }));
 }
@@ -54,5 +63,5 @@ export async function insertRegistry(db: Kysely<Database>, rows: RegistryRow[]):
     endpoint_id: r.endpointId, endpoint_name: r.endpointName,
   })));
   await sql`insert into call_registry (${cols(REGISTRY_COLUMNS)})
-    select ${cols(REGISTRY_COLUMNS)} from json_populate_recordset(null::call_registry, ${json}::json)`.execute(db);
+    select ${fromParents(REGISTRY_COLUMNS)} from json_populate_recordset(null::call_registry, ${json}::json) as v ${PARENTS}`.execute(db);
 }
