@@ -9,7 +9,7 @@
 // time (a later change by another edge is never overwritten by an older one), replaces the AoR's rows whatever
 // node wrote them, and sets `node` to the edge that owns each binding's flow. A restarting edge keeps the rows:
 // its bindings survive in Redis.
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema/index.ts';
 import { formatReceived } from './flow.ts';
 import type { Binding, LocationService } from './location.ts';
@@ -17,7 +17,43 @@ import type { Binding, LocationService } from './location.ts';
 /** AoRs per DELETE and rows per INSERT: 13 parameters a row stays far below PostgreSQL's 65 535 per statement. */
 const CHUNK = 1000;
 
-type RegistrationRow = Insertable<Database['registrations']>;
+/** A row as json_populate_recordset reads it: snake_case keys, the table's column names. */
+interface RegistrationRow {
+  client_id: number;
+  terminal_id: number;
+  user_id: number | null;
+  aor: string;
+  contact: string;
+  expires_at: Date;
+  user_agent: string | null;
+  received: string;
+  call_id: string;
+  cseq: number;
+  instance_id: string | null;
+  node: string;
+  registered_at: Date;
+}
+
+const COLUMNS = ['client_id', 'terminal_id', 'user_id', 'aor', 'contact', 'expires_at', 'user_agent', 'received', 'call_id', 'cseq',
+  'instance_id', 'node', 'registered_at'] as const;
+// fixed identifiers (never input), so sql.raw is safe here
+const INSERT_COLUMNS = sql.raw(COLUMNS.join(', '));
+const SELECT_COLUMNS = sql.raw(COLUMNS.map((c) => (c === 'user_id' ? 'u.id' : `v.${c}`)).join(', '));
+const UPDATE_COLUMNS = sql.raw(COLUMNS.filter((c) => c !== 'aor' && c !== 'contact').map((c) => `${c} = excluded.${c}`).join(', '));
+
+/**
+ * One multi-row upsert (a JSON parameter, like the call recorder's statements). The terminal and client are joined:
+ * a binding whose terminal or client was deleted before this write (the operator removed it while the phone was
+ * registered) is not written, and a deleted user leaves user_id null. Without that, its row failed the foreign keys,
+ * the whole write with it, and every retry the same: the table stopped following registrations for every tenant.
+ */
+async function upsertRows(db: Kysely<Database>, rows: RegistrationRow[]): Promise<void> {
+  await sql`insert into registrations (${INSERT_COLUMNS})
+    select ${SELECT_COLUMNS} from json_populate_recordset(null::registrations, ${JSON.stringify(rows)}::json) as v
+      join terminals as t on t.id = v.terminal_id and t.client_id = v.client_id
+      left join users as u on u.id = v.user_id
+    on conflict (aor, contact) do update set ${UPDATE_COLUMNS}`.execute(db);
+}
 
 export interface MirrorOptions {
   /** this edge node's name (the `node` column) */
@@ -92,21 +128,7 @@ export class RegistrationsMirror {
           if (!shared) del = del.where('node', '=', this.#o.node);
           await del.execute();
         }
-        for (let i = 0; i < rows.length; i += CHUNK) {
-          await trx.insertInto('registrations').values(rows.slice(i, i + CHUNK)).onConflict((oc) => oc.columns(['aor', 'contact']).doUpdateSet((eb) => ({
-            clientId: eb.ref('excluded.clientId'),
-            terminalId: eb.ref('excluded.terminalId'),
-            userId: eb.ref('excluded.userId'),
-            expiresAt: eb.ref('excluded.expiresAt'),
-            userAgent: eb.ref('excluded.userAgent'),
-            received: eb.ref('excluded.received'),
-            callId: eb.ref('excluded.callId'),
-            cseq: eb.ref('excluded.cseq'),
-            instanceId: eb.ref('excluded.instanceId'),
-            node: eb.ref('excluded.node'),
-            registeredAt: eb.ref('excluded.registeredAt'),
-          }))).execute();
-        }
+        for (let i = 0; i < rows.length; i += CHUNK) await upsertRows(trx, rows.slice(i, i + CHUNK));
       });
     } catch (e) {
       // keep what was not written for the next flush, unless a newer change of the AoR is already waiting
@@ -128,19 +150,19 @@ export class RegistrationsMirror {
     const byContact = new Map<string, RegistrationRow>();
     for (const b of bindings) {
       byContact.set(b.contact, {
-        clientId: b.owner.clientId,
-        terminalId: b.owner.terminalId,
-        userId: b.owner.userId,
+        client_id: b.owner.clientId,
+        terminal_id: b.owner.terminalId,
+        user_id: b.owner.userId,
         aor,
         contact: b.contact,
-        expiresAt: new Date(b.expiresAt),
-        userAgent: b.userAgent ?? null,
+        expires_at: new Date(b.expiresAt),
+        user_agent: b.userAgent ?? null,
         received: formatReceived(b.flow),
-        callId: b.callId,
+        call_id: b.callId,
         cseq: b.cseq,
-        instanceId: b.instanceId ?? null,
+        instance_id: b.instanceId ?? null,
         node: b.edge?.id ?? this.#o.node,
-        registeredAt: new Date(b.registeredAt),
+        registered_at: new Date(b.registeredAt),
       });
     }
     return [...byContact.values()];
