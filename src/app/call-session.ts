@@ -197,6 +197,10 @@ export class CallSession {
           // BYE in an early dialog (RFC 3261 §15): the call never got answered; the caller hears the setup fail.
           this.#setup.cancelB();
           if (leg === 'b') return this.#failA({ status: 480, reason: 'Temporarily Unavailable' });
+          // The caller ended its own early dialog: its INVITE still gets a final response (RFC 3261 §15.1.2: 487).
+          this.finalStatus = 487;
+          this.#respondA(487, 'Request Terminated');
+          return this.#end('BYE', 'a');
         }
         this.#legs.sendBye(otherLeg(leg));
         return this.#end('BYE', leg);

@@ -1,7 +1,7 @@
 // The app alone, with a test user agent standing in for the users edge (it sends the A-leg INVITE with the X-Sy-*
 // caller headers and receives the B leg): what the B-leg INVITE carries per the calls contract, failure mapping,
 // the no-answer limit, that the edge's internal headers are required, 3xx refused, session timers (RFC 4028) and
-// UPDATE in the early dialog (RFC 3311).
+// UPDATE in the early dialog (RFC 3311), BYE from the caller in its early dialog.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DirectoryClient, DirectoryTerminal, DirectoryUser } from '../../src/store/directory/index.ts';
@@ -244,6 +244,22 @@ describe('app B legs (fake edge)', { timeout: 60_000 }, () => {
     call.inDialogHook = undefined;
     assert.equal(await call.hangup(), 200);
     assert.ok(await waitFor(() => app.sessions.length === 0, 2000));
+  });
+
+  it('the caller ends its early dialog with BYE (RFC 3261 §15): 200 to the BYE, 487 to its INVITE, the callee is cancelled', async () => {
+    let leg: IncomingCall | undefined;
+    edge.onCall((c) => {
+      leg = c;
+      c.ringing();
+    });
+    const call = edge.invite('sip:102@pbx.example.com', { sdp: rtp.sdp(), headers: callerHeaders });
+    assert.ok(await waitFor(() => leg !== undefined && call.dialog !== undefined && app.sessions[0]?.state === 'early', 3000), 'ringing, early dialog');
+    const bye = await edge.sendInDialog(call.dialog!, call.dialog!.createRequest('BYE'));
+    assert.equal(bye.status, 200);
+    const outcome = await Promise.race([call.established, new Promise((r) => setTimeout(() => r('no final response'), 3000))]);
+    assert.deepEqual(outcome, { ok: false, status: 487, reason: 'Request Terminated' });
+    assert.ok(await waitFor(() => leg!.state === 'terminated', 3000), 'the callee got CANCEL');
+    assert.ok(await waitFor(() => app.sessions.length === 0, 2000), 'the session ended');
   });
 
   it('UPDATE with a new offer in the early dialog goes through the engine to the caller (RFC 3311)', async () => {
