@@ -67,3 +67,25 @@ test('keep-alive OPTIONS reach NATed UDP phones only; unanswered ones are remove
   assert.equal((await loc.lookup('sip:natted@d.example')).length, 1);
   assert.equal(ka.size, 1);
 });
+
+test('a REGISTER changes only its own AoR\'s pinged bindings', async (t) => {
+  const loc = new MemoryLocation({ sweepMs: 0 });
+  const edge = await createSipStack({ listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }] });
+  const ka = new NatKeepalive({ stack: edge, location: loc, intervalSeconds: 0 });
+  t.after(async () => {
+    ka.close();
+    await edge.close();
+    await loc.close();
+  });
+  const flow: Flow = { transport: 'UDP', host: '203.0.113.9', port: 40000 };
+  for (let i = 0; i < 50; i++) await register(loc, `p${i}`, `sip:p${i}@192.168.1.${i}:5060`, flow);
+  // a second device on p0, then p0's first one unregisters
+  await register(loc, 'p0', 'sip:p0b@192.168.2.1:5060', flow);
+  assert.equal(ka.size, 51);
+  const u: RegisterUpdate = { aor: 'sip:p0@d.example', owner, callId: 'c-p0', cseq: 2, flow, changes: [{ contact: 'sip:p0@192.168.1.0:5060', key: 'sip:p0@192.168.1.0:5060', expires: 0 }], single: false };
+  assert.ok((await loc.apply(u)).ok);
+  assert.equal(ka.size, 50, 'p0 keeps its second device, the 49 others are untouched');
+  // an AoR whose name another one starts with is its own entry
+  await register(loc, 'p1x', 'sip:p1x@192.168.3.1:5060', flow);
+  assert.equal(ka.size, 51);
+});

@@ -64,11 +64,11 @@ export function isNatedUdp(contact: string, flow: Flow): boolean {
   return host !== flow.host && isPrivateAddress(host);
 }
 
-const keyOf = (b: Binding): string => `${b.aor}\n${b.key}`;
-
 export class NatKeepalive {
   readonly #o: Required<Omit<NatKeepaliveOptions, 'onError'>> & Pick<NatKeepaliveOptions, 'onError'>;
-  readonly #tracked = new Map<string, Tracked>();
+  /** AoR → binding key → pinged binding: a REGISTER replaces its AoR's entries without looking at the others */
+  readonly #tracked = new Map<string, Map<string, Tracked>>();
+  #count = 0;
   readonly #unsubscribe: () => void;
   #timer: TimerHandle | undefined;
   #closed = false;
@@ -90,18 +90,22 @@ export class NatKeepalive {
 
   /** Bindings currently pinged. */
   get size(): number {
-    return this.#tracked.size;
+    return this.#count;
   }
 
   /** One round of pings now (also run every interval). */
   pingAll(): void {
     const now = this.#o.clock.now();
-    for (const [k, t] of this.#tracked) {
-      if (t.binding.expiresAt <= now) {
-        this.#tracked.delete(k);
-        continue;
+    for (const [aor, bindings] of this.#tracked) {
+      for (const [key, t] of bindings) {
+        if (t.binding.expiresAt <= now) {
+          bindings.delete(key);
+          this.#count--;
+          continue;
+        }
+        if (!t.inFlight) this.#ping(t);
       }
-      if (!t.inFlight) this.#ping(k, t);
+      if (bindings.size === 0) this.#tracked.delete(aor);
     }
   }
 
@@ -110,13 +114,23 @@ export class NatKeepalive {
     this.#unsubscribe();
     this.#o.clock.clearTimeout(this.#timer);
     this.#tracked.clear();
+    this.#count = 0;
   }
 
   #update(aor: string, bindings: readonly Binding[]): void {
-    for (const k of [...this.#tracked.keys()]) if (k.startsWith(`${aor}\n`)) this.#tracked.delete(k);
+    const old = this.#tracked.get(aor);
+    if (old !== undefined) {
+      this.#count -= old.size;
+      this.#tracked.delete(aor);
+    }
+    let fresh: Map<string, Tracked> | undefined;
     for (const b of bindings) {
       if (!this.#o.owns(b) || !isNatedUdp(b.contact, b.flow)) continue;
-      this.#tracked.set(keyOf(b), { binding: b, misses: 0, inFlight: false });
+      (fresh ??= new Map()).set(b.key, { binding: b, misses: 0, inFlight: false });
+    }
+    if (fresh !== undefined) {
+      this.#tracked.set(aor, fresh);
+      this.#count += fresh.size;
     }
   }
 
@@ -128,7 +142,7 @@ export class NatKeepalive {
     }, this.#o.intervalSeconds * 1000);
   }
 
-  #ping(key: string, t: Tracked): void {
+  #ping(t: Tracked): void {
     const b = t.binding;
     const via = this.#o.stack.sentBy('UDP');
     const host = via?.host ?? '127.0.0.1';
@@ -156,11 +170,11 @@ export class NatKeepalive {
         },
         onTimeout: () => {
           t.inFlight = false;
-          this.#miss(key, t);
+          this.#miss(t);
         },
         onTransportError: () => {
           t.inFlight = false;
-          this.#miss(key, t);
+          this.#miss(t);
         },
       });
     } catch (e) {
@@ -169,13 +183,16 @@ export class NatKeepalive {
     }
   }
 
-  #miss(key: string, t: Tracked): void {
+  #miss(t: Tracked): void {
     this.stats.timedOut++;
     t.misses++;
     const limit = this.#o.unreachableAfter;
-    if (limit <= 0 || t.misses < limit || this.#tracked.get(key) !== t) return;
-    this.#tracked.delete(key);
     const b = t.binding;
+    const bindings = this.#tracked.get(b.aor);
+    if (limit <= 0 || t.misses < limit || bindings?.get(b.key) !== t) return;
+    bindings.delete(b.key);
+    this.#count--;
+    if (bindings.size === 0) this.#tracked.delete(b.aor);
     // Removal as if the phone had unregistered this contact, one CSeq after the REGISTER that built it: if the
     // phone refreshed meanwhile, the location service rejects this as out of order and the fresh binding stays.
     this.#o.location
