@@ -62,6 +62,23 @@ function cases(make: Make): void {
     assert.equal(await loc.dropConnection('ws-unknown'), 0);
   });
 
+  it('a closed connection drops the bindings on it, of every AoR, and none that moved to another connection', async () => {
+    const { loc } = await make(new FakeClock());
+    const ws = (id: string) => ({ transport: 'WS' as const, host: '192.0.2.9', port: 40000, connectionId: id });
+    for (const name of ['ann', 'ben', 'cat']) {
+      assert.ok((await loc.apply(upd({ aor: `sip:${name}@a.example`, callId: name, changes: [ch(`sip:${name}@10.0.0.1`)], flow: ws('c1') }))).ok);
+    }
+    // ben reconnects and registers the same contact over a new connection
+    assert.ok((await loc.apply(upd({ aor: 'sip:ben@a.example', callId: 'ben', cseq: 2, changes: [ch('sip:ben@10.0.0.1')], flow: ws('c2') }))).ok);
+    assert.equal(await loc.dropConnection('c1'), 2);
+    assert.equal((await loc.lookup('sip:ann@a.example')).length, 0);
+    assert.equal((await loc.lookup('sip:cat@a.example')).length, 0);
+    assert.equal((await loc.lookup('sip:ben@a.example')).length, 1, 'ben is on c2 now');
+    assert.equal(await loc.dropConnection('c1'), 0, 'nothing left on c1');
+    assert.equal(await loc.dropConnection('c2'), 1);
+    assert.equal((await loc.lookup('sip:ben@a.example')).length, 0);
+  });
+
   it('Contact: * older than a binding fails as a whole; a refresh keeps registeredAt and moves to the front', async () => {
     const clock = new FakeClock();
     const { loc } = await make(clock);

@@ -194,6 +194,8 @@ export class MemoryLocation implements LocationService {
   readonly #clock: Clock;
   /** AoR → bindings in update order (oldest first) */
   readonly #aors = new Map<string, Binding[]>();
+  /** connection id → AoRs with a binding on it (TCP/TLS/WS flows): a closed connection finds its AoRs directly */
+  readonly #byConnection = new Map<string, Set<string>>();
   readonly #listeners = new Set<LocationListener>();
   readonly #sweepMs: number;
   #edge: EdgeNode | undefined;
@@ -225,8 +227,11 @@ export class MemoryLocation implements LocationService {
   }
 
   async dropConnection(connectionId: string): Promise<number> {
+    const aors = this.#byConnection.get(connectionId);
+    if (aors === undefined) return 0;
     let n = 0;
-    for (const [aor, list] of [...this.#aors]) {
+    for (const aor of [...aors]) {
+      const list = this.#aors.get(aor) ?? [];
       const kept = list.filter((b) => !onConnection(b, connectionId, this.#edge?.id));
       if (kept.length === list.length) continue;
       n += list.length - kept.length;
@@ -283,8 +288,24 @@ export class MemoryLocation implements LocationService {
   }
 
   #set(aor: string, list: Binding[]): void {
+    const old = this.#aors.get(aor);
+    if (old !== undefined) for (const b of old) if (b.flow.connectionId !== undefined) this.#unindex(b.flow.connectionId, aor);
     if (list.length === 0) this.#aors.delete(aor);
     else this.#aors.set(aor, list);
+    for (const b of list) {
+      const id = b.flow.connectionId;
+      if (id === undefined) continue;
+      let aors = this.#byConnection.get(id);
+      if (aors === undefined) this.#byConnection.set(id, (aors = new Set()));
+      aors.add(aor);
+    }
+  }
+
+  #unindex(connectionId: string, aor: string): void {
+    const aors = this.#byConnection.get(connectionId);
+    if (aors === undefined) return;
+    aors.delete(aor);
+    if (aors.size === 0) this.#byConnection.delete(connectionId);
   }
 
   #schedule(): void {
