@@ -5,6 +5,7 @@ import { createSipStack, type SipStack } from '../../sip/stack.ts';
 import { isNatedUdp, NatKeepalive } from './nat-keepalive.ts';
 import { MemoryLocation, type RegisterUpdate } from './location.ts';
 import type { Flow } from './flow.ts';
+import { FakeClock } from '../../sip/clock.ts';
 
 const owner = { clientId: 1, terminalId: 1, userId: 1 };
 
@@ -88,4 +89,31 @@ test('a REGISTER changes only its own AoR\'s pinged bindings', async (t) => {
   // an AoR whose name another one starts with is its own entry
   await register(loc, 'p1x', 'sip:p1x@192.168.3.1:5060', flow);
   assert.equal(ka.size, 51);
+});
+
+test('a ping whose send fails at once, with an expired binding beside it, leaves the count right', async (t) => {
+  const clock = new FakeClock();
+  const loc = new MemoryLocation({ sweepMs: 0, clock });
+  // a stack whose sends fail synchronously: the transport error reaches the keep-alive inside pingAll
+  const failing = {
+    sentBy: () => undefined,
+    tx: { sendRequest: (_req: unknown, _target: unknown, h: { onTransportError?: () => void }) => h.onTransportError?.() },
+  } as unknown as SipStack;
+  const ka = new NatKeepalive({ stack: failing, location: loc, intervalSeconds: 0, unreachableAfter: 1, clock });
+  t.after(async () => {
+    ka.close();
+    await loc.close();
+  });
+  const flow: Flow = { transport: 'UDP', host: '203.0.113.9', port: 40000 };
+  const add = (contact: string, expires: number, callId: string) =>
+    loc.apply({ aor: 'sip:two@d.example', owner, callId, cseq: 1, flow, changes: [{ contact, key: contact, expires }], single: false });
+  assert.ok((await add('sip:old@192.168.1.1:5060', 10, 'c-old')).ok);
+  clock.tick(1000);
+  assert.ok((await add('sip:new@192.168.1.2:5060', 300, 'c-new')).ok);
+  assert.equal(ka.size, 2);
+  clock.tick(10_000); // the first binding has expired; the second is pinged, fails at once and is removed
+  ka.pingAll();
+  await until(() => ka.stats.removed === 1);
+  assert.equal(ka.size, 0);
+  assert.equal(ka.stats.sent, 1);
 });

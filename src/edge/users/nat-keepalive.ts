@@ -96,6 +96,9 @@ export class NatKeepalive {
   /** One round of pings now (also run every interval). */
   pingAll(): void {
     const now = this.#o.clock.now();
+    // Pings go out after the walk: a send that fails at once removes its binding (#miss → location → #update)
+    // and would change the maps while they are walked.
+    const due: Tracked[] = [];
     for (const [aor, bindings] of this.#tracked) {
       for (const [key, t] of bindings) {
         if (t.binding.expiresAt <= now) {
@@ -103,10 +106,11 @@ export class NatKeepalive {
           this.#count--;
           continue;
         }
-        if (!t.inFlight) this.#ping(t);
+        if (!t.inFlight) due.push(t);
       }
       if (bindings.size === 0) this.#tracked.delete(aor);
     }
+    for (const t of due) if (this.#tracked.get(t.binding.aor)?.get(t.binding.key) === t) this.#ping(t);
   }
 
   close(): void {
