@@ -193,6 +193,7 @@ export class CallSession {
     switch (req.method) {
       case 'BYE': {
         tx.respond(createResponse(req, 200, 'OK'));
+        if (this.state === 'ended') return; // queued behind what ended the call (ring timeout, the other side's BYE)
         if (this.state !== 'confirmed') {
           // BYE in an early dialog (RFC 3261 §15): the call never got answered; the caller hears the setup fail.
           this.#setup.cancelB();
