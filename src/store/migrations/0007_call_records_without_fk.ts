@@ -7,12 +7,14 @@
 //   statement, on every retry: no call of any tenant reached the registry from then on, and the recorder's memory
 //   grew. The joins drop (client gone: its records went with it) or adjust (user gone: `user_id` null, as ON DELETE
 //   SET NULL did) such a row and write the others.
-// - Cost. Each foreign-key check is a query that also locks the parent row (FOR KEY SHARE): three per row, about 60 %
-//   of a registry row's insert on the embedded store (measured on PGlite, 800–2 000-row batches: 34–39 → 12–18 µs of
-//   the signalling thread per row), two rows per call.
+// - Cost. Each foreign-key check is a query that also locks the parent row (FOR KEY SHARE), three per row. Measured
+//   with the recorder's registry statement on PGlite, 800–2 000-row batches: 48–74 → 38–48 µs of the signalling
+//   thread per row, two rows per call.
 //
-// What is lost: a client deleted in the same instant as its call's row is written (PostgreSQL, another node) can
-// leave that row behind, with a client_id nothing lists any more.
+// What is lost: a client or user deleted by a concurrent transaction at the very moment a call's row is written
+// (PostgreSQL: the API of any node; the trigger cannot see the uncommitted row) can leave that row behind with the
+// deleted client_id (it still shows in platform-level lists) or user_id. During a rolling upgrade, app nodes still on
+// the old code insert without the joins, with the same effect for rows of clients deleted meanwhile.
 import { sql, type Kysely } from 'kysely';
 
 const TABLES = ['active_calls', 'call_registry'] as const;
@@ -54,7 +56,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function if exists call_records_user_deleted()`.execute(db);
   await sql`drop function if exists call_records_client_deleted()`.execute(db);
   for (const t of TABLES) {
-    await sql`delete from ${sql.table(t)} where client_id not in (select id from clients)`.execute(db);
+    await sql`delete from ${sql.table(t)} where client_id not in (select id from clients) or brand_id not in (select id from brands)`.execute(db);
     await sql`update ${sql.table(t)} set user_id = null where user_id not in (select id from users)`.execute(db);
     await sql`alter table ${sql.table(t)}
       add constraint ${sql.ref(`${t}_brand_id_fkey`)} foreign key (brand_id) references brands(id) on delete cascade,
