@@ -59,7 +59,13 @@ async function readAll(trx: Transaction<Database>): Promise<Snapshot> {
 
   const users = new Map<number, DirectoryUser>();
   const userByTerminal = new Map<number, DirectoryUser>();
-  for (const u of await trx.selectFrom('users').selectAll().execute()) {
+  const userRows = await trx
+    .selectFrom('users')
+    // only what the SIP path reads: every other column (password hash, e-mail, timestamps) is parsed for nothing
+    .select(['id', 'clientId', 'name', 'lastname', 'doNotDisturb', 'callWaitingLimit', 'multiContact', 'rejectMethod', 'callsFromNonGrantedIps',
+      'screenExtensionId', 'terminalId', 'languageId', 'timezoneId'])
+    .execute();
+  for (const u of userRows) {
     const user: DirectoryUser = {
       id: u.id,
       clientId: u.clientId,
