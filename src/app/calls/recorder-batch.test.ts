@@ -3,11 +3,12 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { loadDemoData } from '../../store/demo.ts';
 import { apiCreateRules } from '../../cli/first-start.ts';
 import { forEachBackend } from '../../../test/support/stores.ts';
 import { cheapHash } from '../../../test/support/api.ts';
+import { demoOwners } from '../../../test/support/owner-rows.ts';
 import { CallRecorder, type ActiveRow, type RegistryRow } from './recorder.ts';
 
 /** Counts the statements sent through a Kysely instance. */
@@ -82,18 +83,13 @@ forEachBackend('CallRecorder batches', (b) => {
 
 forEachBackend('CallRecorder and deleted owners', (b) => {
   it('a user or client deleted while its call is up spoils nothing: the batch is written, that row without the user or not at all; deletes still cascade', async () => {
-    const d = await loadDemoData(b.store.db, { publicUrl: 'http://localhost' }, { ...apiCreateRules, hashPassword: cheapHash });
-    assert.ok(d.ok && d.created);
-    const { brandId, clientId } = d.ids;
     const db = b.store.db;
-    const tag = randomBytes(4).toString('hex');
-    const newClient = async (name: string) => Number((await sql<{ id: number }>`insert into clients (brand_id, type, name, language_id, default_timezone_id, currency_id)
-      select brand_id, type, ${name}, language_id, default_timezone_id, currency_id from clients where id = ${clientId} returning id`.execute(db)).rows[0]!.id);
-    const newUser = async (client: number, name: string) => Number((await sql<{ id: number }>`insert into users (client_id, name, email)
-      values (${client}, ${name}, ${`${name}-${tag}@example.com`}) returning id`.execute(db)).rows[0]!.id);
+    const { brandId, clientId, tag, ...owners } = await demoOwners(db);
+    const newClient = owners.client;
+    const newUser = (client: number, name: string) => owners.user(name, { clientId: client });
     const kept = await newUser(clientId, 'kept');
     const leaving = await newUser(clientId, 'leaving');
-    const otherClient = await newClient(`other-${tag}`);
+    const otherClient = await newClient('other');
     const errors: unknown[] = [];
     const rec = new CallRecorder(db, { node: 'batch', delayMs: 60_000, onError: (e) => errors.push(e) });
     const row = (i: number, client: number, userId: number): ActiveRow => ({
@@ -123,7 +119,7 @@ forEachBackend('CallRecorder and deleted owners', (b) => {
     // later deletes cascade as before: a user's records stay without the user, a client's records go with it
     await db.deleteFrom('users').where('id', '=', kept).execute();
     assert.deepEqual(await registry(), [{ callId: `${tag}-1`, userId: null }, { callId: `${tag}-2`, userId: null }]);
-    const third = await newClient(`third-${tag}`);
+    const third = await newClient('third');
     const thirdUser = await newUser(third, 'third');
     rec.open(row(4, third, thirdUser));
     rec.finished([{ brandId, clientId: third, userId: thirdUser, callId: `${tag}-4`, startTime: new Date(), duration: 1, caller: '101', callee: '102',

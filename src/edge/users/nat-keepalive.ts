@@ -68,7 +68,6 @@ export class NatKeepalive {
   readonly #o: Required<Omit<NatKeepaliveOptions, 'onError'>> & Pick<NatKeepaliveOptions, 'onError'>;
   /** AoR → binding key → pinged binding: a REGISTER replaces its AoR's entries without looking at the others */
   readonly #tracked = new Map<string, Map<string, Tracked>>();
-  #count = 0;
   readonly #unsubscribe: () => void;
   #timer: TimerHandle | undefined;
   #closed = false;
@@ -90,7 +89,9 @@ export class NatKeepalive {
 
   /** Bindings currently pinged. */
   get size(): number {
-    return this.#count;
+    let n = 0;
+    for (const bindings of this.#tracked.values()) n += bindings.size;
+    return n;
   }
 
   /** One round of pings now (also run every interval). */
@@ -103,7 +104,6 @@ export class NatKeepalive {
       for (const [key, t] of bindings) {
         if (t.binding.expiresAt <= now) {
           bindings.delete(key);
-          this.#count--;
           continue;
         }
         if (!t.inFlight) due.push(t);
@@ -118,24 +118,16 @@ export class NatKeepalive {
     this.#unsubscribe();
     this.#o.clock.clearTimeout(this.#timer);
     this.#tracked.clear();
-    this.#count = 0;
   }
 
   #update(aor: string, bindings: readonly Binding[]): void {
-    const old = this.#tracked.get(aor);
-    if (old !== undefined) {
-      this.#count -= old.size;
-      this.#tracked.delete(aor);
-    }
+    this.#tracked.delete(aor);
     let fresh: Map<string, Tracked> | undefined;
     for (const b of bindings) {
       if (!this.#o.owns(b) || !isNatedUdp(b.contact, b.flow)) continue;
       (fresh ??= new Map()).set(b.key, { binding: b, misses: 0, inFlight: false });
     }
-    if (fresh !== undefined) {
-      this.#tracked.set(aor, fresh);
-      this.#count += fresh.size;
-    }
+    if (fresh !== undefined) this.#tracked.set(aor, fresh);
   }
 
   #schedule(): void {
@@ -195,7 +187,6 @@ export class NatKeepalive {
     const bindings = this.#tracked.get(b.aor);
     if (limit <= 0 || t.misses < limit || bindings?.get(b.key) !== t) return;
     bindings.delete(b.key);
-    this.#count--;
     if (bindings.size === 0) this.#tracked.delete(b.aor);
     // Removal as if the phone had unregistered this contact, one CSeq after the REGISTER that built it: if the
     // phone refreshed meanwhile, the location service rejects this as out of order and the fresh binding stays.

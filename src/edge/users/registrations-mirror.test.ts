@@ -2,26 +2,17 @@
 // before the write must not spoil it for everybody else (both store backends).
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
-import { loadDemoData } from '../../store/demo.ts';
-import { apiCreateRules } from '../../cli/first-start.ts';
 import { forEachBackend } from '../../../test/support/stores.ts';
-import { cheapHash } from '../../../test/support/api.ts';
+import { demoOwners } from '../../../test/support/owner-rows.ts';
 import { MemoryLocation } from './location.ts';
 import { RegistrationsMirror } from './registrations-mirror.ts';
 
 forEachBackend('RegistrationsMirror', (b) => {
   it('a terminal or user deleted while registered spoils nothing: the other bindings are written, that one without the user or not at all', async () => {
-    const d = await loadDemoData(b.store.db, { publicUrl: 'http://localhost' }, { ...apiCreateRules, hashPassword: cheapHash });
-    assert.ok(d.ok && d.created);
-    const { brandId, clientId } = d.ids;
     const db = b.store.db;
-    const tag = randomBytes(4).toString('hex');
-    const terminal = async (name: string) => Number((await sql<{ id: number }>`insert into terminals (client_id, brand_id, name, password_enc, ha1_md5, ha1_sha256, ha1_realm)
-      values (${clientId}, ${brandId}, ${`${name}-${tag}`}, 'x', 'x', 'x', 'x') returning id`.execute(db)).rows[0]!.id);
-    const user = async (name: string, terminalId: number) => Number((await sql<{ id: number }>`insert into users (client_id, name, email, terminal_id)
-      values (${clientId}, ${name}, ${`${name}-${tag}@example.com`}, ${terminalId}) returning id`.execute(db)).rows[0]!.id);
+    const { clientId, tag, ...owners } = await demoOwners(db);
+    const terminal = (name: string) => owners.terminal(name);
+    const user = (name: string, terminalId: number) => owners.user(name, { terminalId });
     const location = new MemoryLocation();
     const errors: unknown[] = [];
     const mirror = new RegistrationsMirror(db, location, { node: 'edge-test', delayMs: 60_000, onError: (e) => errors.push(e) });
