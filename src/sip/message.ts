@@ -48,6 +48,28 @@ export interface RawOrigin {
   bodyStart: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** The fields toBufferWithTwin wrote, in order, with each line's offset (in characters) in the output. */
+interface Written {
+  names: string[];
+  keys: string[];
+  values: string[];
+  spans: number[];
+  /** characters written so far */
+  offset: number;
+  /** the start line, when written as text (not copied from received bytes) */
+  line: string | undefined;
+}
+
+function written(w: Written, name: string, key: string, value: string): void {
+  w.names.push(name);
+  w.keys.push(key);
+  w.values.push(value);
+  w.spans.push(w.offset);
+  w.offset += name.length + value.length + 4;
+}
+
 function contactList(h: SipHeaders): NameAddr[] {
   return parseNameAddrList(h.getAllByKey('contact'), 'SIP_ERR_BAD_CONTACT', true);
 }
@@ -200,6 +222,35 @@ abstract class SipMessageBase {
    * so an unmodified message costs one copy. Always returns a fresh Buffer.
    */
   toBuffer(): Buffer {
+    return this.#write(undefined);
+  }
+
+  /**
+   * Serialises the message as toBuffer does and builds, in the same pass, what parseMessage would make of those
+   * bytes: the fields as written (Content-Length the body's), each line's span in the bytes, the body a view of
+   * them. The process-local hop between the roles of one process hands the twin over with the bytes instead of
+   * parsing them again (src/sip/transport/udp.ts). The twin shares strings (immutable) and nothing else with this
+   * message; parsed header views are left to be built when read, as after a parse. @internal
+   */
+  toBufferWithTwin(): { bytes: Buffer; twin: SipMessage } {
+    const w: Written = { names: [], keys: [], values: [], spans: [], offset: 0, line: undefined };
+    const bytes = this.#write(w);
+    const bodyLen = this.body.length;
+    const body = bodyLen === 0 ? EMPTY : bytes.subarray(bytes.length - bodyLen);
+    // offsets were counted in characters: they are byte offsets when the head is ASCII (the parser's rule too)
+    const ascii = w.offset + 2 === bytes.length - bodyLen;
+    const headers = SipHeaders.fromParsed(w.names, w.keys, w.values, ascii ? bytes : undefined, ascii ? w.spans : undefined);
+    const origin: RawOrigin | undefined = ascii
+      ? { src: bytes, lineStart: 0, lineLen: (w.spans[0] as number) - 2, emptyLine: w.offset, body, bodyStart: w.offset + 2 }
+      : undefined;
+    // (spans[0] exists: Content-Length is always written)
+    return { bytes, twin: this.twin(headers, body, origin, w.line) };
+  }
+
+  /** The parsed message of the written fields (toBufferWithTwin); `line` is the start line when written as text. */
+  protected abstract twin(headers: SipHeaders, body: Buffer, origin: RawOrigin | undefined, line: string | undefined): SipMessage;
+
+  #write(w: Written | undefined): Buffer {
     const h = this.headers;
     const body = this.body;
     const o = this.#origin;
@@ -207,29 +258,41 @@ abstract class SipMessageBase {
     const out = new ByteParts(raw?.src);
     if (raw !== undefined && raw.lineLen >= 0 && this.startLineUnchanged()) {
       out.range(raw.lineStart, raw.lineStart + raw.lineLen + 2);
+      if (w !== undefined) w.offset = raw.lineLen + 2;
     } else {
-      out.string(`${this.startLine()}\r\n`);
+      const line = this.startLine();
+      out.string(`${line}\r\n`);
+      if (w !== undefined) {
+        w.line = line;
+        w.offset = line.length + 2;
+      }
     }
     let cl = false;
     const n = h.size;
     for (let i = 0; i < n; i++) {
       const span = raw === undefined ? -1 : h.spanAt(i);
-      if (h.keyAt(i) === 'content-length') {
+      const key = h.keyAt(i);
+      let value = h.valueAt(i);
+      if (key === 'content-length') {
         if (cl) continue;
         cl = true;
-        const value = h.valueAt(i);
         if (span >= 0 && value === String(body.length)) {
           out.range(span, span + h.nameAt(i).length + value.length + 4);
         } else {
-          out.string(`${h.nameAt(i)}: ${body.length}\r\n`);
+          value = String(body.length);
+          out.string(`${h.nameAt(i)}: ${value}\r\n`);
         }
       } else if (span >= 0) {
-        out.range(span, span + h.nameAt(i).length + h.valueAt(i).length + 4);
+        out.range(span, span + h.nameAt(i).length + value.length + 4);
       } else {
-        out.string(`${h.nameAt(i)}: ${h.valueAt(i)}\r\n`);
+        out.string(`${h.nameAt(i)}: ${value}\r\n`);
       }
+      if (w !== undefined) written(w, h.nameAt(i), key, value);
     }
-    if (!cl) out.string(`Content-Length: ${body.length}\r\n`);
+    if (!cl) {
+      out.string(`Content-Length: ${body.length}\r\n`);
+      if (w !== undefined) written(w, 'Content-Length', 'content-length', String(body.length));
+    }
     if (raw === undefined || raw.emptyLine < 0 || !out.extend(raw.emptyLine, raw.emptyLine + 2)) out.string('\r\n');
     if (raw !== undefined && body === raw.body && body.length > 0) {
       if (!out.extend(raw.bodyStart, raw.bodyStart + body.length)) out.buffer(body);
@@ -306,6 +369,12 @@ export class SipRequest extends SipMessageBase {
     return this.method === this.#origMethod && raw !== undefined && this.uriText === raw;
   }
 
+  protected twin(headers: SipHeaders, body: Buffer, origin: RawOrigin | undefined, line: string | undefined): SipMessage {
+    // `line` is `METHOD uri SIP/2.0`; without it the start line was copied, i.e. the received Request-URI text
+    const uri = line === undefined ? (this.#uriRaw as string) : line.slice(this.method.length + 1, line.length - 8);
+    return SipRequest.fromParsed(this.method, uri, headers, body, origin);
+  }
+
   clone(): this {
     const c = new SipRequest(this.method, PENDING_URI, this.headers.clone(), this.body, this.#uriRaw);
     c.#uri = this.#uri === undefined ? undefined : cloneUri(this.#uri);
@@ -348,6 +417,10 @@ export class SipResponse extends SipMessageBase {
 
   protected startLineUnchanged(): boolean {
     return this.status === this.#origStatus && this.reason === this.#origReason;
+  }
+
+  protected twin(headers: SipHeaders, body: Buffer, origin: RawOrigin | undefined): SipMessage {
+    return SipResponse.fromParsed(this.status, this.reason, headers, body, origin);
   }
 
   clone(): this {

@@ -186,7 +186,7 @@ export class SipStack {
 
   #handler(): TransportHandler {
     return {
-      onMessage: (data, source) => this.#receive(data, source),
+      onMessage: (data, source, twin) => this.#receive(data, source, twin as SipMessage | undefined),
       onError: () => this.metrics.count('sendErrors'),
       onConnectionOpen: () => this.metrics.count('connectionsOpened'),
       onConnectionClose: (info, reason) => {
@@ -204,11 +204,12 @@ export class SipStack {
     };
   }
 
-  #receive(data: Buffer, source: Source): void {
+  /** `twin`: the message a stack of this process parsed for us (`#send`), exactly what parsing `data` gives. */
+  #receive(data: Buffer, source: Source, twin: SipMessage | undefined): void {
     this.metrics.count('received');
     let msg: SipMessage;
     try {
-      msg = parseMessage(data, this.#parserLimits);
+      msg = twin ?? parseMessage(data, this.#parserLimits);
     } catch (e) {
       if (isSipParseError(e)) this.#rejectUnparsable(data, source, e);
       else this.metrics.drop('parser-exception');
@@ -359,20 +360,25 @@ export class SipStack {
     }
     const l = this.#listenerFor(protocol, host);
     if (!l) return this.#sendFailed(msg, `no ${protocol} listener for ${host}`);
-    let data: Buffer;
-    try {
-      data = msg.toBuffer();
-    } catch (e) {
-      return this.#sendFailed(msg, `cannot serialise: ${(e as Error).message}`);
-    }
-    this.metrics.count('sent');
     // the caller's target as is when nothing above changed it (the usual case: no object per send)
     const to = host === target.host && port === target.port && connectionId === target.connectionId
       ? target
       : { host, port, ...(connectionId !== undefined ? { connectionId } : {}) };
+    // To a stack of this process (the roles of `switchyard start`), the message goes with its parsed twin: built
+    // while serialising, it spares the receiver the parse (about a tenth of a call's CPU on that hop).
+    const local = l.transport.deliversLocally?.(to) === true;
+    let data: Buffer;
+    let twin: SipMessage | undefined;
+    try {
+      if (local) ({ bytes: data, twin } = msg.toBufferWithTwin());
+      else data = msg.toBuffer();
+    } catch (e) {
+      return this.#sendFailed(msg, `cannot serialise: ${(e as Error).message}`);
+    }
+    this.metrics.count('sent');
     l.transport.send(data, to, (err) =>
       this.tx.reportTransportError(msg, `${err.code}: ${err.message}`),
-    );
+    twin);
     return data;
   }
 }

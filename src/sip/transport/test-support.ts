@@ -12,15 +12,15 @@ export async function waitFor(pred: () => boolean, what: string, ms = 5000): Pro
 }
 
 export class Recorder implements TransportHandler {
-  messages: Array<{ data: Buffer; source: Source }> = [];
+  messages: Array<{ data: Buffer; source: Source; twin?: object }> = [];
   errors: TransportError[] = [];
   opened: ConnectionInfo[] = [];
   closed: Array<{ info: ConnectionInfo; reason: CloseReason }> = [];
   keepalives: Array<'ping' | 'pong'> = [];
   drops: string[] = [];
 
-  onMessage(data: Buffer, source: Source): void {
-    this.messages.push({ data, source });
+  onMessage(data: Buffer, source: Source, twin?: object): void {
+    this.messages.push(twin === undefined ? { data, source } : { data, source, twin });
   }
   onError(err: TransportError): void {
     this.errors.push(err);

@@ -71,8 +71,11 @@ export interface ConnectionInfo {
 
 /** Callbacks a transport reports to. The stack implements them. */
 export interface TransportHandler {
-  /** One complete SIP message (never a keep-alive). Must not throw; the transport guards anyway. */
-  onMessage(data: Buffer, source: Source): void;
+  /**
+   * One complete SIP message (never a keep-alive). Must not throw; the transport guards anyway. `twin` is what the
+   * sender handed over with the bytes of a process-local datagram (Transport.send): the parsed message, opaque here.
+   */
+  onMessage(data: Buffer, source: Source, twin?: object): void;
   onError(err: TransportError): void;
   onConnectionOpen?(info: ConnectionInfo): void;
   onConnectionClose?(info: ConnectionInfo, reason: CloseReason): void;
@@ -91,7 +94,12 @@ export interface Transport {
    * Fire and forget. Failures go to handler.onError, and to `onError` when given (asynchronously, never
    * from inside this call), e.g. a refused connect for a message queued while connecting.
    */
-  send(data: Buffer, target: Target, onError?: (err: TransportError) => void): void;
+  send(data: Buffer, target: Target, onError?: (err: TransportError) => void, twin?: object): void;
+  /**
+   * True when a datagram to `target` stays inside this process (UDP between the roles of one process): the sender
+   * may then pass a `twin` to send, which the receiving transport hands to its handler with the bytes.
+   */
+  deliversLocally?(target: Target): boolean;
   /** live connections (0 for UDP) */
   readonly connectionCount: number;
   /** connection info by id, if alive */

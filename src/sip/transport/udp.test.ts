@@ -131,6 +131,33 @@ test('UDP process-local delivery: in order, on a later turn, from a wildcard bin
   assert.equal(rb.messages.length, 200);
 });
 
+test('UDP process-local delivery: deliversLocally names the local receivers, and a twin handed to send reaches the handler with the bytes', async (t) => {
+  const limits = resolveLimits();
+  const ra = new Recorder();
+  const rb = new Recorder();
+  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits }, ra);
+  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits }, rb);
+  const wild = new UdpTransport({ host: '0.0.0.0', port: 0, limits }, new Recorder());
+  const off = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, new Recorder());
+  t.after(() => Promise.all([a.close(), b.close(), wild.close(), off.close()]));
+  await Promise.all([a.listen(), b.listen(), wild.listen(), off.listen()]);
+  assert.equal(a.deliversLocally({ host: '127.0.0.1', port: b.address.port }), true);
+  assert.equal(a.deliversLocally({ host: '127.0.0.1', port: wild.address.port }), false, 'a wildcard bind is reached through the kernel');
+  assert.equal(a.deliversLocally({ host: '127.0.0.1', port: off.address.port }), false, 'a receiver without local delivery');
+  assert.equal(off.deliversLocally({ host: '127.0.0.1', port: b.address.port }), false, 'a sender without local delivery');
+  const twin = { parsed: true };
+  const data = Buffer.from(sipRequest('OPTIONS', 1));
+  a.send(data, { host: '127.0.0.1', port: b.address.port }, undefined, twin);
+  a.send(Buffer.from(sipRequest('OPTIONS', 2)), { host: '127.0.0.1', port: b.address.port });
+  await waitFor(() => rb.messages.length === 2, 'both at b');
+  assert.equal(rb.messages[0]!.twin, twin);
+  assert.equal(rb.messages[0]!.data, data);
+  assert.equal(rb.messages[1]!.twin, undefined, 'no twin when none was handed over');
+  const port = b.address.port;
+  await b.close();
+  assert.equal(a.deliversLocally({ host: '127.0.0.1', port }), false, 'a closed receiver');
+});
+
 test('UDP: the datagrams of one turn leave together at its end, in order; close() still sends what it was handed', async (t) => {
   const { a, b, rb } = await socketPair(t);
   const to = { host: '127.0.0.1', port: b.address.port };

@@ -6,6 +6,8 @@
 // next event-loop turn instead of crossing the kernel: the same bytes, the same source address, in order, with
 // a bounded backlog like a socket buffer. It saves a sendmsg + recvmsg pair and dgram's per-datagram work on
 // every internal hop (about a tenth of a call's CPU). Off with `localDelivery: false` (tests of the socket path).
+// The sender may hand a `twin` over with the bytes (the stack's parsed message, built while serialising), which
+// the receiving stack uses instead of parsing the bytes again (deliversLocally tells the sender when to build it).
 //
 // Sends leave at the end of the event-loop turn, all of that turn's datagrams back to back (`#flush`, in order).
 // Sent one at a time between the handling of the next messages, nearly every datagram found its receiver asleep
@@ -83,8 +85,8 @@ export class UdpTransport implements Transport {
   #closed = false;
   /** host → when a send to it last completed without error */
   readonly #verified = new Map<string, number>();
-  /** process-local datagrams waiting for this transport's next turn, as flat (data, source) pairs */
-  #inbox: Array<Buffer | Source> = [];
+  /** process-local datagrams waiting for this transport's next turn, as flat (data, source, twin) triples */
+  #inbox: Array<Buffer | Source | object | undefined> = [];
   #inboxHead = 0;
   #inboxScheduled = false;
   #localKey: string | undefined;
@@ -136,7 +138,7 @@ export class UdpTransport implements Transport {
     this.#deliver(msg, { transport: 'UDP', host: rinfo.address, port: rinfo.port, local: this.#address });
   }
 
-  #deliver(msg: Buffer, source: Source): void {
+  #deliver(msg: Buffer, source: Source, twin?: object): void {
     if (msg.length === 0 || isWhitespaceOnly(msg)) {
       // keep-alive: nothing to answer over UDP (RFC 5626 §4.4.1 pongs only for STUN)
       this.handler.onKeepalive?.('ping', source);
@@ -147,14 +149,18 @@ export class UdpTransport implements Transport {
       return;
     }
     try {
-      this.handler.onMessage(msg, source);
+      this.handler.onMessage(msg, source, twin);
     } catch {
       // the stack guards its own handlers; this is the last line so no input can throw past the transport
       this.handler.onDrop?.('handler-threw', source);
     }
   }
 
-  send(data: Buffer, target: Target, onError?: (err: TransportError) => void): void {
+  deliversLocally(target: Target): boolean {
+    return this.opts.localDelivery !== false && !this.#closed && LOCAL.has(`${target.host}|${target.port}`);
+  }
+
+  send(data: Buffer, target: Target, onError?: (err: TransportError) => void, twin?: object): void {
     if (this.#closed) return this.#failLater('SIP_ERR_TRANSPORT_CLOSED', 'transport closed', target, onError);
     if (data.length > 65_507) {
       return this.#failLater('SIP_ERR_TRANSPORT_TOO_BIG', `${data.length} bytes do not fit a UDP datagram`, target, onError);
@@ -169,7 +175,7 @@ export class UdpTransport implements Transport {
     if (this.opts.localDelivery !== false) {
       const peer = LOCAL.get(`${host}|${target.port}`);
       // the source a kernel would show: our bound address, or the destination's for a wildcard bind
-      if (peer !== undefined) return peer.#enqueue(data, isWildcardAddress(this.#address.host) ? host : this.#address.host, this.#address.port);
+      if (peer !== undefined) return peer.#enqueue(data, isWildcardAddress(this.#address.host) ? host : this.#address.host, this.#address.port, twin);
     }
     this.#outbox.push(data, target, onError);
     if (this.#outboxScheduled) return;
@@ -223,12 +229,12 @@ export class UdpTransport implements Transport {
   }
 
   /** A datagram from a transport of this process: delivered on the next turn, in order (see the file header). */
-  #enqueue(data: Buffer, fromHost: string, fromPort: number): void {
-    if (this.#inbox.length - this.#inboxHead >= 2 * LOCAL_BACKLOG) {
+  #enqueue(data: Buffer, fromHost: string, fromPort: number, twin: object | undefined): void {
+    if (this.#inbox.length - this.#inboxHead >= 3 * LOCAL_BACKLOG) {
       this.handler.onDrop?.('local-backlog', { transport: 'UDP', host: fromHost, port: fromPort, local: this.#address });
       return;
     }
-    this.#inbox.push(data, { transport: 'UDP', host: fromHost, port: fromPort, local: this.#address });
+    this.#inbox.push(data, { transport: 'UDP', host: fromHost, port: fromPort, local: this.#address }, twin);
     if (this.#inboxScheduled) return;
     this.#inboxScheduled = true;
     setImmediate(() => this.#drainInbox());
@@ -238,11 +244,11 @@ export class UdpTransport implements Transport {
     this.#inboxScheduled = false;
     if (this.#closed) return;
     const inbox = this.#inbox;
-    const end = Math.min(inbox.length, this.#inboxHead + 2 * LOCAL_PER_TURN);
+    const end = Math.min(inbox.length, this.#inboxHead + 3 * LOCAL_PER_TURN);
     // the head moves before delivering: a handler that sends to this transport again appends behind it
     let i = this.#inboxHead;
     this.#inboxHead = end;
-    for (; i < end; i += 2) this.#deliver(inbox[i] as Buffer, inbox[i + 1] as Source);
+    for (; i < end; i += 3) this.#deliver(inbox[i] as Buffer, inbox[i + 1] as Source, inbox[i + 2] as object | undefined);
     if (this.#inbox !== inbox) return; // closed meanwhile
     if (this.#inboxHead >= inbox.length) {
       this.#inbox = [];
