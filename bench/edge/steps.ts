@@ -139,12 +139,16 @@ export function regStep(bin: string, side: Side, rate: number, total: number, su
     Math.ceil(total / rate) * 3 + 30, sustained);
 }
 
-/** `holdMs`: time between the ACK and the BYE; a step with a long hold is not judged on its achieved rate. */
-export function callStep(bin: string, side: Side, users: BenchUsers, rate: number, total: number, holdMs: number): Promise<Step> {
+/**
+ * `holdMs`: time between the ACK and the BYE; a step with a long hold is not judged on its achieved rate.
+ * `concurrent`: at most that many calls at once (SIPp -l): with a rate above the system's capacity, SIPp starts a call
+ * as one ends, so the achieved rate is the capacity, without the retransmissions of an overload (bench/edge/ab.ts).
+ */
+export function callStep(bin: string, side: Side, users: BenchUsers, rate: number, total: number, holdMs: number, concurrent = 20_000): Promise<Step> {
   return measured(bin, side, 'call', rate, total,
     ['-sf', join(HERE, 'uac-auth.xml'), '-s', side.dial, '-key', 'caller', users.caller, '-au', users.caller, '-ap', PASSWORD,
-      '-d', String(holdMs), '-l', '20000', '-recv_timeout', '10000'],
-    Math.ceil(total / rate) * 3 + Math.ceil(holdMs / 1000) + 30, holdMs <= 1000);
+      '-d', String(holdMs), '-l', String(concurrent), '-recv_timeout', '10000'],
+    Math.ceil(total / rate) * 3 + Math.ceil(holdMs / 1000) + 30, holdMs <= 1000 && concurrent === 20_000);
 }
 
 /** One REGISTER of `name` from a free port (retried while the directory catches up with the provisioning). */

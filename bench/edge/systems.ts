@@ -192,11 +192,17 @@ async function redisUsedMemory(url: string): Promise<number> {
  * to SIP_APP_PORT, the app sends B legs to SIP_EDGE_INTERNAL_PORT). CPU counts every thread of both Switchyard
  * processes, of the PostgreSQL server (postmaster and backends) and of redis-server: all of it is the system.
  */
-export async function startSwitchyardSystem(users: BenchUsers, log: (l: string) => void, topology: Topology = 'single'): Promise<System> {
-  const label = topology === 'single' ? 'sy-single' : 'sy-split';
+export async function startSwitchyardSystem(
+  users: BenchUsers,
+  log: (l: string) => void,
+  topology: Topology = 'single',
+  /** another checkout to run, its label, and the first RTP port of its range (bench/edge/ab.ts) */
+  variant?: { root: string; label: string; rtpBase: number },
+): Promise<System> {
+  const label = variant?.label ?? (topology === 'single' ? 'sy-single' : 'sy-split');
   // builtin media ports below the ephemeral range (32768+) that freePort draws from; the two topologies of one run
   // get disjoint ranges (both systems run at the same time)
-  const rtp = (topology === 'single' ? 20_000 : 26_000) + Math.floor(Math.random() * 1000);
+  const rtp = (variant?.rtpBase ?? (topology === 'single' ? 20_000 : 26_000)) + Math.floor(Math.random() * 1000);
   const rtpPorts = `${rtp}-${rtp + 4999}`;
   const appPort = await freePort(HOST);
   const internalPort = await freePort(HOST);
@@ -216,7 +222,7 @@ export async function startSwitchyardSystem(users: BenchUsers, log: (l: string) 
   const nodes: Node[] = [];
   const startNode = async (part: string, env: Record<string, string>): Promise<Node> => {
     const inspect = await freePort(HOST);
-    const proc = await startSwitchyard({ ...common, ...env, ...inspectEnv(inspect) });
+    const proc = await startSwitchyard({ ...common, ...env, ...inspectEnv(inspect) }, variant?.root);
     const node = { part, proc, inspect };
     nodes.push(node);
     stoppers.push(async () => {

@@ -44,11 +44,12 @@ export interface PlatformProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startSwitchyard(env: Record<string, string>): Promise<PlatformProcess> {
+/** `root`: the checkout to run (default this one; bench/edge/ab.ts compares two). */
+export async function startSwitchyard(env: Record<string, string>, root = ROOT): Promise<PlatformProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sy-start-'));
   const [http, sip, ws, app, internal] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const child: ChildProcess = spawn(process.execPath, ['--import', './bin/typescript.mjs', 'src/cli/main.ts', 'start'], {
-    cwd: ROOT,
+    cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,

@@ -1,0 +1,136 @@
+// A/B of two checkouts on the call path. On a shared 2-vCPU VM the clean maximum of run.ts moves by ±10–20 % between
+// runs of the same code, so a change worth 5 % cannot be seen by comparing two runs. Here both checkouts run at once
+// (`switchyard start` with roles api, edge, app, as run.ts's sy-single, each provisioned the same way), and take
+// turns at closed-loop call steps: SIPp offers far more than either can take but keeps at most `--concurrent` calls
+// up, so each step runs at that system's capacity without the retransmissions of an overload. A round is one step
+// of each, in alternating order; the report is the per-round ratio B/A of the achieved calls/s and of the CPU per
+// call (schedstat over every thread), and their medians: slow drifts of the machine hit both sides of a round alike.
+//
+//   node --import tsx bench/edge/ab.ts --a /path/to/checkout-a --b /path/to/checkout-b [--rounds 8] [--calls 6000]
+//       [--concurrent 250] [--offered 3000] [--users 20]
+//
+// Each checkout needs its own node_modules (a `git worktree` can symlink this one's). Not part of the test suite.
+// Everything started is stopped by its own PID at the end, also on failure and on Ctrl-C/SIGTERM.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { findSipp, freePort } from '../../test/sip/interop/sipp.ts';
+import { loadAverage } from '../support/proc.ts';
+import { callStep, fmtRow, header, HOST, PASSWORD, running, startUas, writeCsv, type Side } from './steps.ts';
+import { startSwitchyardSystem, starting, type BenchUsers } from './systems.ts';
+
+interface Args {
+  a: string;
+  b: string;
+  rounds: number;
+  calls: number;
+  concurrent: number;
+  offered: number;
+  users: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { a: '', b: '', rounds: 8, calls: 6000, concurrent: 250, offered: 3000, users: 20 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const k = argv[i];
+    const v = argv[i + 1];
+    if (v === undefined) throw new Error(`${k}: value missing`);
+    if (k === '--a' || k === '--b') args[k.slice(2) as 'a' | 'b'] = resolve(v);
+    else if (k === '--rounds' || k === '--calls' || k === '--concurrent' || k === '--offered' || k === '--users') {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${k}: a positive integer`);
+      args[k.slice(2) as 'rounds' | 'calls' | 'concurrent' | 'offered' | 'users'] = n;
+    } else throw new Error(`unknown option ${String(k)}`);
+  }
+  if (!args.a || !args.b) throw new Error('--a DIR and --b DIR are required');
+  return args;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+const sides: Side[] = [];
+let base = '';
+let stopping: Promise<void> | null = null;
+
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const r of running) r.kill();
+    await Promise.all([...running].map((r) => r.done));
+    for (const stop of [...starting]) await stop().catch((e) => console.error(`stop: ${(e as Error).message}`));
+    for (const side of sides) await side.sys.stop().catch((e) => console.error(`stop ${side.sys.label}: ${(e as Error).message}`));
+    if (base) rmSync(base, { recursive: true, force: true });
+  })();
+  return stopping;
+}
+
+async function main(args: Args): Promise<void> {
+  const bin = findSipp();
+  if (!bin) throw new Error('sipp not found (Debian package sip-tester)');
+  console.log(`edge A/B ${new Date().toISOString()}: A ${args.a}, B ${args.b}; load average ${loadAverage()}`);
+  const users: BenchUsers = {
+    names: Array.from({ length: args.users }, (_, i) => `b${String(i + 1).padStart(5, '0')}`),
+    password: PASSWORD,
+    caller: 'caller',
+    callee: 'callee',
+    calleeExtension: '8002',
+  };
+  base = mkdtempSync(join(tmpdir(), 'sy-bench-ab-'));
+  for (const [label, root, rtpBase] of [['A', args.a, 20_000], ['B', args.b, 26_000]] as const) {
+    const dir = join(base, label);
+    mkdirSync(dir);
+    const sys = await startSwitchyardSystem(users, (l) => console.log(l), 'single', { root, label, rtpBase });
+    sides.push({
+      sys, dir, regPort: await freePort(HOST), uasPort: await freePort(HOST), dial: users.calleeExtension,
+      csv: writeCsv(dir, 'users.csv', users.names), reg: [], calls: [], regDone: false, callsDone: false,
+    });
+  }
+  console.log(`\n${header()}`);
+  for (const side of sides) {
+    await startUas(bin, side, users);
+    // warm-up: JIT and the first allocations of the pools
+    console.log(`${fmtRow(await callStep(bin, side, users, 200, 1000, 100))}  (warm-up)`);
+  }
+  const rate: number[] = [];
+  const cpu: number[] = [];
+  for (let round = 0; round < args.rounds; round++) {
+    // alternate who goes first: a drift within a round favours neither
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    const steps = [];
+    for (const i of order) {
+      const s = await callStep(bin, sides[i] as Side, users, args.offered, args.calls, 100, args.concurrent);
+      console.log(fmtRow(s));
+      steps[i] = s;
+    }
+    const [a, b] = steps;
+    if (!a || !b || a.failed > 0 || b.failed > 0 || a.achieved === 0) {
+      console.log('  round not counted (failed calls)');
+      continue;
+    }
+    rate.push(b.achieved / a.achieved);
+    cpu.push(b.cpuUs / a.cpuUs);
+    console.log(`  round ${round + 1}: B/A calls/s ${(b.achieved / a.achieved).toFixed(3)}, CPU per call ${(b.cpuUs / a.cpuUs).toFixed(3)}`);
+  }
+  if (rate.length === 0) throw new Error('no round counted');
+  const fmt = (xs: number[]) => `median ${median(xs).toFixed(3)} (min ${Math.min(...xs).toFixed(3)}, max ${Math.max(...xs).toFixed(3)}, ${xs.length} rounds)`;
+  console.log(`\nB/A calls/s at capacity: ${fmt(rate)}`);
+  console.log(`B/A CPU µs per call:     ${fmt(cpu)}`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.error(`\n${sig}: stopping everything this run started`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+try {
+  await main(parseArgs(process.argv.slice(2)));
+} catch (e) {
+  console.error(e);
+  process.exitCode = 1;
+} finally {
+  await stopAll();
+}
