@@ -307,7 +307,8 @@ export class AppServer implements SessionHost {
 /** Creates the app server and binds its internal listener. */
 export async function createAppServer(o: AppServerOptions): Promise<AppServer> {
   const stack = await createSipStack({
-    listen: o.listen ?? [{ transport: 'udp', host: '127.0.0.1', port: 6060 }],
+    // only edges send here: from an edge of this process the hop is reliable (src/sip/transport/udp.ts)
+    listen: (o.listen ?? [{ transport: 'udp', host: '127.0.0.1', port: 6060 }]).map((l) => ({ ...l, reliableInProcess: true })),
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.timers ? { timers: o.timers } : {}),
     ...(o.limits ? { limits: o.limits } : {}),

@@ -276,3 +276,64 @@ test('onBeforeRequest: a dropped request from a banned source gets no response a
   assert.equal(banned.got.length, 0);
   assert.equal(s.tx.stats.serverTransactions, 1);
 });
+
+test('process-local hop to a reliableInProcess listener runs as reliable: no retransmissions, no Timer J; to a plain one, UDP timers as usual', async (t) => {
+  // T1 = 20 ms: Timer E would resend at 20, 60, 140 ms, Timer J keep the server transaction 64*T1 = 1.28 s
+  const timers = { T1: 20, T2: 80, T4: 100 };
+  const make = async (reliableInProcess: boolean) => {
+    const s = await createSipStack({ listen: [{ transport: 'udp', host: '127.0.0.1', port: 0, reliableInProcess }], timers, onInternalError: (e) => { throw e; } });
+    t.after(() => s.close());
+    return s;
+  };
+  const sender = await make(false);
+  for (const reliable of [true, false]) {
+    const receiver = await make(reliable);
+    const held: Array<{ req: SipRequest; tx: ServerTransaction }> = [];
+    receiver.onRequest((req: SipRequest, tx: ServerTransaction) => held.push({ req, tx }));
+    const port = receiver.addresses[0]!.port;
+    const responses: SipResponse[] = [];
+    const req = createRequest({
+      method: 'OPTIONS',
+      uri: `sip:svc@127.0.0.1:${port}`,
+      headers: [['From', '<sip:me@example.com>;tag=m1'], ['To', '<sip:svc@example.com>'], ['Call-ID', `ip-${String(reliable)}@test`], ['CSeq', '1 OPTIONS'], ['Max-Forwards', '70']],
+    });
+    sender.sendRequest(req, { transport: 'UDP', host: '127.0.0.1', port }, { onResponse: (r) => responses.push(r) });
+    await waitFor(() => held.length === 1, 'request at the receiver');
+    await new Promise((r) => setTimeout(r, 200));
+    const received = receiver.metrics.get('received');
+    if (reliable) assert.equal(received, 1, 'no Timer E retransmission on the reliable hop');
+    else assert.ok(received >= 3, `Timer E retransmissions on the plain hop (${received})`);
+    held[0]!.tx.respond(createResponse(held[0]!.req, 200, 'OK', { toTag: 'svc' }));
+    await waitFor(() => responses.length === 1, '200 at the sender');
+    await new Promise((r) => setTimeout(r, 100));
+    // Timer J: 0 on the reliable hop, 1.28 s on the plain one; Timer K: 0 / T4 (100 ms) on the sender
+    assert.equal(receiver.tx.stats.serverTransactions, reliable ? 0 : 1, 'server transaction after its final response');
+  }
+});
+
+test('process-local hop to a reliableInProcess listener: a datagram its full backlog cannot take fails the transaction at once (no silent drop)', async (t) => {
+  const s = await createSipStack({ listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }], onInternalError: (e) => { throw e; } });
+  const r = await createSipStack({ listen: [{ transport: 'udp', host: '127.0.0.1', port: 0, reliableInProcess: true }], onInternalError: (e) => { throw e; } });
+  t.after(() => Promise.all([s.close(), r.close()]));
+  r.onRequest((req: SipRequest, tx: ServerTransaction) => tx.respond(createResponse(req, 200, 'OK', { toTag: 'r' })));
+  const port = r.addresses[0]!.port;
+  const outcome = new Map<string, string>();
+  // more than the receiver's backlog (20 000) in one turn: the excess must fail, not vanish
+  const n = 20_050;
+  for (let i = 0; i < n; i++) {
+    const req = createRequest({
+      method: 'OPTIONS',
+      uri: `sip:svc@127.0.0.1:${port}`,
+      headers: [['From', '<sip:me@example.com>;tag=m1'], ['To', '<sip:svc@example.com>'], ['Call-ID', `bl-${i}@test`], ['CSeq', '1 OPTIONS'], ['Max-Forwards', '70']],
+    });
+    s.sendRequest(req, { transport: 'UDP', host: '127.0.0.1', port }, {
+      onResponse: (res) => outcome.set(req.callId, String(res.status)),
+      onTransportError: () => outcome.set(req.callId, 'transport error'),
+    });
+  }
+  await waitFor(() => outcome.size === n, 'every transaction answered or failed', 20_000);
+  const counts = new Map<string, number>();
+  for (const v of outcome.values()) counts.set(v, (counts.get(v) ?? 0) + 1);
+  assert.equal(counts.get('200'), 20_000);
+  assert.equal(counts.get('transport error'), 50);
+});

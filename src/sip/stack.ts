@@ -32,6 +32,11 @@ export interface ListenSpec {
   advertise?: { host: string; port?: number };
   /** WS/WSS: only upgrade on this URL path */
   path?: string;
+  /**
+   * UDP: datagrams from another stack of this process are a reliable hop, run without retransmissions
+   * (src/sip/transport/udp.ts). For listeners only stacks of this platform send to: the edge's and app's internal ones.
+   */
+  reliableInProcess?: boolean;
 }
 
 export interface SipStackOptions {
@@ -84,6 +89,10 @@ export class SipStack {
     const sink: TransportSink = {
       send: (msg, target) => this.#send(msg, target),
       reliable: (t) => isReliable(t),
+      inProcess: (target) => {
+        const protocol = target.transport.toUpperCase();
+        return !isReliable(protocol) && this.#listenerFor(protocol, target.host)?.transport.deliversReliably?.(target) === true;
+      },
     };
     this.tx = new TransactionLayer({
       sink,
@@ -99,7 +108,9 @@ export class SipStack {
       const tls = spec.tls ?? opts.tls;
       const base = { host: spec.host, port: spec.port, limits };
       let transport: Transport;
-      if (protocol === 'UDP') transport = new UdpTransport({ ...base, localDelivery: opts.udpLocalDelivery ?? true }, handler);
+      if (protocol === 'UDP') {
+        transport = new UdpTransport({ ...base, localDelivery: opts.udpLocalDelivery ?? true, reliableInProcess: spec.reliableInProcess === true }, handler);
+      }
       else if (protocol === 'TCP' || protocol === 'TLS') {
         transport = new StreamTransport(protocol, { ...base, ...(tls ? { tls } : {}) }, handler);
       } else {
@@ -303,6 +314,7 @@ export class SipStack {
   #messageSource(s: Source): MessageSource {
     const m: MessageSource = { transport: s.transport, host: s.host, port: s.port };
     if (s.connectionId !== undefined) m.connectionId = s.connectionId;
+    if (s.inProcess === true) m.inProcess = true;
     return m;
   }
 

@@ -96,7 +96,8 @@ export class UsersEdge {
     const phones = await createSipStack({ listen: o.listen, ...common });
     let apps: SipStack;
     try {
-      apps = await createSipStack({ listen: [o.internal ?? { transport: 'udp', host: '127.0.0.1', port: 5069 }], ...common });
+      // only app nodes send here: from an app server of this process the hop is reliable (src/sip/transport/udp.ts)
+      apps = await createSipStack({ listen: [{ ...(o.internal ?? { transport: 'udp', host: '127.0.0.1', port: 5069 }), reliableInProcess: true }], ...common });
     } catch (e) {
       await phones.close();
       throw e;

@@ -42,7 +42,7 @@ export abstract class ClientTransactionBase implements ClientTransaction, Expira
     this.h = h;
     this.current = initial;
     this.timers = new TxTimers(ctx.clock);
-    this.reliable = ctx.sink.reliable(target.transport);
+    this.reliable = ctx.sink.reliable(target.transport) || ctx.sink.inProcess?.(target) === true;
   }
 
   get state(): ClientTxState {

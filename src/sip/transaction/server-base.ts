@@ -55,7 +55,7 @@ export abstract class ServerTransactionBase implements ServerTransaction, Expira
     this.source = source;
     this.current = initial;
     this.timers = new TxTimers(ctx.clock);
-    this.reliable = ctx.sink.reliable(source.transport);
+    this.reliable = ctx.sink.reliable(source.transport) || source.inProcess === true;
     this.#target = responseTarget(req.topVia, source, this.reliable);
   }
 

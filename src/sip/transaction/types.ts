@@ -17,6 +17,8 @@ export interface MessageSource {
   host: string;
   port: number;
   connectionId?: string;
+  /** from a stack of this process over a lossless in-process hop: run the transaction as on a reliable transport */
+  inProcess?: true;
 }
 
 /** Implemented by sip-transport's stack; the transaction layer never touches sockets. */
@@ -28,6 +30,11 @@ export interface TransportSink {
   send(msg: SipMessage, target: SendTarget): Buffer | void;
   /** TCP/TLS/WS/WSS: true. Decides whether retransmission timers run (RFC 3261 §17.1.1.2). */
   reliable(transport: string): boolean;
+  /**
+   * True when messages to `target` stay in this process over a lossless hop that reports what it cannot deliver as
+   * a send error (UDP between the roles of one process): transactions run as on a reliable transport.
+   */
+  inProcess?(target: SendTarget): boolean;
 }
 
 export type ClientTxState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';

@@ -26,6 +26,12 @@ export interface Source {
   connectionId?: string;
   /** the local socket that received it */
   local: { host: string; port: number };
+  /**
+   * Handed over by a transport of this process to a receiver opened with `reliableInProcess`: lossless, in order,
+   * and a datagram that cannot be taken is reported to its sender as a send error. The transaction layer runs such
+   * a hop as a reliable one (no retransmissions, no wait timers; src/sip/transport/udp.ts).
+   */
+  inProcess?: true;
 }
 
 /** Where to send a message. With `connectionId` a live connection is used first (RFC 3261 §18.2.2 reuse). */
@@ -100,6 +106,8 @@ export interface Transport {
    * may then pass a `twin` to send, which the receiving transport hands to its handler with the bytes.
    */
   deliversLocally?(target: Target): boolean;
+  /** True when that local receiver takes the hop as reliable (UDP `reliableInProcess`, Source.inProcess). */
+  deliversReliably?(target: Target): boolean;
   /** live connections (0 for UDP) */
   readonly connectionCount: number;
   /** connection info by id, if alive */
