@@ -7,10 +7,14 @@ import type { InternalRoute } from './routing.ts';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, INFO, UPDATE, OPTIONS';
 
-/** `"Alice" <sip:101@domain>` (quotes and backslashes in the name are dropped, RFC 3261 §25.1 quoted-string). */
+/**
+ * `"Alice" <sip:101@domain>`. Quotes, backslashes and control characters (CR, LF, TAB…) in the name are dropped:
+ * RFC 3261 §25.1 quoted-string, and a name typed in a portal must never break the header line.
+ */
 export function nameAddr(display: string | null, user: string, domain: string): string {
   const uri = formatUri({ scheme: 'sip', user, host: domain, params: new Map(), headers: new Map() });
-  return display ? `"${display.replace(/["\\]/g, '')}" <${uri}>` : `<${uri}>`;
+  const name = display?.replace(/["\\\u0000-\u001f\u007f]/g, '').trim();
+  return name ? `"${name}" <${uri}>` : `<${uri}>`;
 }
 
 export function buildBLegInvite(o: {

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequest, createResponse, parseMessage, type SipMessage, type SipRequest, type SipResponse } from './message.ts';
+import { checkTwin } from './parser.ts';
+import { SipParseError } from './errors.ts';
 
 const INVITE = [
   'INVITE sip:bob@biloxi.example.com;transport=tcp SIP/2.0',
@@ -33,6 +35,8 @@ function assertTwinIsParse(m: SipMessage): void {
   const before = m.toBuffer();
   const { bytes, twin } = m.toBufferWithTwin();
   assert.deepEqual(bytes, before, 'the bytes are what toBuffer writes');
+  assert.ok(twin, 'a twin');
+  checkTwin(twin);
   const parsed = parseMessage(bytes);
   assert.equal(twin.isRequest, parsed.isRequest);
   assert.deepEqual(fields(twin), fields(parsed));
@@ -72,7 +76,7 @@ test('twin of a parsed request that was changed: Via, Request-URI, a removed fie
   m.headers.delete('Subject');
   m.uri.user = 'carol';
   m.body = Buffer.from('v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\n');
-  const { twin } = m.toBufferWithTwin();
+  const twin = m.toBufferWithTwin().twin!;
   assert.equal(twin.headers.get('content-length'), String(m.body.length), 'Content-Length is the body written');
   assert.equal((twin as SipRequest).uri.user, 'carol');
   assertTwinIsParse(m);
@@ -92,7 +96,7 @@ test('twin of a request built here, without Content-Length (appended) and with a
     ],
     body: 'héllo',
   });
-  const { twin } = m.toBufferWithTwin();
+  const twin = m.toBufferWithTwin().twin!;
   assert.equal(twin.headers.source(), undefined, 'a UTF-8 head has no copyable spans (as after a parse)');
   assertTwinIsParse(m);
 });
@@ -110,3 +114,71 @@ test('twin of responses built here, with and without a body', () => {
   parsed.reason = 'Busy Everywhere';
   assertTwinIsParse(parsed);
 });
+
+test('no twin for a field the parser would read differently: a line break in a value (header injection), blanks around it, a name that is not a token, a line break in the reason', () => {
+  const base = (): SipRequest => parseMessage(Buffer.from(INVITE)) as SipRequest;
+  const cases: Array<[string, (m: SipRequest) => void]> = [
+    ['CRLF in a display name', (m) => m.headers.set('From', '"Bob\r\nCall-Info: <sip:x>;answer-after=0" <sip:bob@example.com>;tag=1')],
+    ['bare LF in a value', (m) => m.headers.append('X-Note', 'a\nb')],
+    ['leading blank', (m) => m.headers.append('X-Note', ' a')],
+    ['trailing tab', (m) => m.headers.append('X-Note', 'a\t')],
+    ['name with a colon', (m) => m.headers.append('X:Note', 'a')],
+    ['name with a space', (m) => m.headers.append('X Note', 'a')],
+  ];
+  for (const [what, change] of cases) {
+    const m = base();
+    change(m);
+    const { bytes, twin } = m.toBufferWithTwin();
+    assert.equal(twin, undefined, what);
+    assert.deepEqual(bytes, m.toBuffer(), `${what}: the bytes are still written`);
+  }
+  const res = createResponse(base(), 486, 'Busy\r\nX-Injected: 1');
+  assert.equal(res.toBufferWithTwin().twin, undefined, 'CRLF in the reason phrase');
+  // the same CRLF reaching a receiver as bytes: the parser refuses the From (unterminated quote), as before twins
+  const m = base();
+  cases[0]![1](m);
+  assert.throws(() => parseMessage(m.toBuffer()), SipParseError);
+});
+
+test('checkTwin refuses what parseMessage refuses in a message built by code: CSeq method mismatch, two From, too many fields, a bad Request-URI scheme', () => {
+  const built = (extra: Array<[string, string]> = [], cseq = '1 MESSAGE', uri = 'sip:bob@example.com'): SipRequest => createRequest({
+    method: 'MESSAGE',
+    uri,
+    headers: [
+      ['Via', 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKc1'],
+      ['From', '<sip:a@example.com>;tag=a'],
+      ['To', '<sip:bob@example.com>'],
+      ['Call-ID', 'c1'],
+      ['CSeq', cseq],
+      ...extra,
+    ],
+  });
+  checkTwin(built().toBufferWithTwin().twin!);
+  const code = (m: SipRequest, limits?: Parameters<typeof checkTwin>[1]) => {
+    const twin = m.toBufferWithTwin().twin!;
+    try {
+      checkTwin(twin, limits);
+    } catch (e) {
+      assert.ok(e instanceof SipParseError);
+      assert.ok(e.partial, 'a request fault can be answered');
+      return e.code;
+    }
+    return 'accepted';
+  };
+  assert.equal(code(built([], '1 INVITE')), 'SIP_ERR_CSEQ_METHOD_MISMATCH');
+  assert.equal(code(built([['From', '<sip:c@example.com>;tag=c']])), 'SIP_ERR_MULTIPLE_SINGLE_VALUE');
+  assert.equal(code(built(Array.from({ length: 20 }, (_, i) => [`X-H${i}`, 'v'] as [string, string])), { maxMessageBytes: 65535, maxHeaders: 10, maxHeaderBytes: 16384 }), 'SIP_ERR_TOO_MANY_HEADERS');
+  const scheme = parseCode(built([], '1 MESSAGE', 'http://example.com/'), ['sip']);
+  assert.notEqual(scheme, 'accepted');
+  assert.equal(code(built([], '1 MESSAGE', 'http://example.com/'), { maxMessageBytes: 65535, maxHeaders: 256, maxHeaderBytes: 16384, allowedSchemes: ['sip'] }), scheme);
+});
+
+/** What parseMessage says of the same message's bytes (the twin must agree). */
+function parseCode(m: SipRequest, allowedSchemes: string[]): string {
+  try {
+    parseMessage(m.toBuffer(), { maxMessageBytes: 65535, maxHeaders: 256, maxHeaderBytes: 16384, allowedSchemes });
+  } catch (e) {
+    return (e as SipParseError).code;
+  }
+  return 'accepted';
+}

@@ -60,9 +60,23 @@ interface Written {
   offset: number;
   /** the start line, when written as text (not copied from received bytes) */
   line: string | undefined;
+  /** every field reads back as written: a token name, a value without CR or LF and without surrounding blanks */
+  canonical: boolean;
+}
+
+const NOT_TOKEN = /[^-.!%*_+`'~0-9A-Za-z]/;
+
+/** A value the parser reads back as written (it cuts lines at LF and trims SP, HT and CR around values). */
+function canonicalValue(v: string): boolean {
+  const n = v.length;
+  if (n === 0) return true;
+  const a = v.charCodeAt(0);
+  const b = v.charCodeAt(n - 1);
+  return a !== 32 && a !== 9 && b !== 32 && b !== 9 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0;
 }
 
 function written(w: Written, name: string, key: string, value: string): void {
+  if (w.canonical && (NOT_TOKEN.test(name) || name.length === 0 || !canonicalValue(value))) w.canonical = false;
   w.names.push(name);
   w.keys.push(key);
   w.values.push(value);
@@ -232,9 +246,13 @@ abstract class SipMessageBase {
    * parsing them again (src/sip/transport/udp.ts). The twin shares strings (immutable) and nothing else with this
    * message; parsed header views are left to be built when read, as after a parse. @internal
    */
-  toBufferWithTwin(): { bytes: Buffer; twin: SipMessage } {
-    const w: Written = { names: [], keys: [], values: [], spans: [], offset: 0, line: undefined };
+  toBufferWithTwin(): { bytes: Buffer; twin: SipMessage | undefined } {
+    const w: Written = { names: [], keys: [], values: [], spans: [], offset: 0, line: undefined, canonical: true };
     const bytes = this.#write(w);
+    // a field the parser would read differently (a line break in a value set by code, surrounding blanks, a name
+    // that is not a token): no twin, the receiver parses the bytes and answers as for any peer
+    const line = w.line;
+    if (!w.canonical || (line !== undefined && (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0))) return { bytes, twin: undefined };
     const bodyLen = this.body.length;
     const body = bodyLen === 0 ? EMPTY : bytes.subarray(bytes.length - bodyLen);
     // offsets were counted in characters: they are byte offsets when the head is ASCII (the parser's rule too)

@@ -238,6 +238,79 @@ export function parseMessage(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS)
   }
 }
 
+/**
+ * The checks of parseMessage that a message built in this process could still fail: the twin handed over on the
+ * reliable in-process hop (message.ts toBufferWithTwin, src/sip/transport/udp.ts). Header count and size; one Via
+ * at least; exactly one From, To, Call-ID and CSeq, at most one Max-Forwards and Content-Length; the CSeq, its
+ * method against the request's, Call-ID characters, the Max-Forwards range; the Request-URI (scheme, no headers).
+ * Throws SipParseError as parseMessage would. Not re-checked: line structure and blanks (toBufferWithTwin gives no
+ * twin for values the parser would read differently), and the syntax of Via, From, To and Contact values, which
+ * the receiving stack parses when it reads them (top Via, From, To at once; a fault there is answered 400 too).
+ */
+export function checkTwin(m: SipMessage, limits: ParserLimits = DEFAULT_LIMITS): void {
+  const h = m.headers;
+  const n = h.size;
+  try {
+    if (n > limits.maxHeaders) throw new SipParseError('SIP_ERR_TOO_MANY_HEADERS', `${n}`);
+    let vias = 0;
+    let from = -1;
+    let to = -1;
+    let callId = -1;
+    let cseq = -1;
+    let maxForwards = -1;
+    let contentLength = -1;
+    for (let i = 0; i < n; i++) {
+      const key = h.keyAt(i);
+      if (h.nameAt(i).length + h.valueAt(i).length + 2 > limits.maxHeaderBytes) throw new SipParseError('SIP_ERR_HEADER_TOO_LONG', h.nameAt(i));
+      if (key === 'via') vias++;
+      else if (key === 'from') from = once(from, i, 'From');
+      else if (key === 'to') to = once(to, i, 'To');
+      else if (key === 'call-id') callId = once(callId, i, 'Call-ID');
+      else if (key === 'cseq') cseq = once(cseq, i, 'CSeq');
+      else if (key === 'max-forwards') maxForwards = once(maxForwards, i, 'Max-Forwards');
+      else if (key === 'content-length') {
+        if (contentLength >= 0) throw new SipParseError('SIP_ERR_BAD_CONTENT_LENGTH', 'multiple values', { reason: 'Multiple Content-Length Values' });
+        contentLength = i;
+      }
+    }
+    if (vias === 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Via', { reason: 'Missing Via' });
+    present(from, 'From');
+    present(to, 'To');
+    present(callId, 'Call-ID');
+    present(cseq, 'CSeq');
+    const c = parseCSeq(h.valueAt(cseq));
+    if (m.isRequest && c.method !== m.method) throw new SipParseError('SIP_ERR_CSEQ_METHOD_MISMATCH', `${m.method} vs ${c.method}`);
+    h.setMemo(H_CSEQ, c);
+    const id = h.valueAt(callId);
+    if (id.length === 0) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'empty');
+    for (let i = 0; i < id.length; i++) {
+      const ch = id.charCodeAt(i);
+      if (ch <= 32 || ch === 127) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'whitespace in Call-ID');
+    }
+    h.setMemo(H_MAX_FORWARDS, maxForwards < 0 ? undefined : parseScalar(h.valueAt(maxForwards), 255, 'SIP_ERR_BAD_MAX_FORWARDS'));
+    if (m.isRequest) {
+      const uri = m.uriText;
+      checkRequestUri(uri, 0, uri.length, limits.allowedSchemes);
+    }
+  } catch (e) {
+    if (e instanceof SipParseError) {
+      if (!m.isRequest) e.status = 0;
+      else e.partial = { method: m.method, headers: h };
+    }
+    throw e;
+  }
+}
+
+/** Index of the one field of a single-value header (RFC 3261 §7.3.1), or the parser's error for a second one. */
+function once(seen: number, i: number, name: string): number {
+  if (seen >= 0) throw new SipParseError('SIP_ERR_MULTIPLE_SINGLE_VALUE', name, { reason: `Multiple ${name} Values` });
+  return i;
+}
+
+function present(i: number, name: string): void {
+  if (i < 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', name, { reason: `Missing ${name}` });
+}
+
 /** The error for a header line whose name or colon is wrong. */
 function badHeaderLine(head: string, p: number, e: number): SipParseError {
   const colon = head.indexOf(':', p);

@@ -27,9 +27,9 @@ export interface Source {
   /** the local socket that received it */
   local: { host: string; port: number };
   /**
-   * Handed over by a transport of this process to a receiver opened with `reliableInProcess`: lossless, in order,
-   * and a datagram that cannot be taken is reported to its sender as a send error. The transaction layer runs such
-   * a hop as a reliable one (no retransmissions, no wait timers; src/sip/transport/udp.ts).
+   * Came over the reliable in-process hop (UDP between two `reliableInProcess` transports of this process):
+   * lossless and in order. The transaction layer runs such a hop as a reliable one (no retransmissions, no wait
+   * timers; src/sip/transport/udp.ts).
    */
   inProcess?: true;
 }
@@ -79,7 +79,7 @@ export interface ConnectionInfo {
 export interface TransportHandler {
   /**
    * One complete SIP message (never a keep-alive). Must not throw; the transport guards anyway. `twin` is what the
-   * sender handed over with the bytes of a process-local datagram (Transport.send): the parsed message, opaque here.
+   * sender handed over with the bytes on the reliable in-process hop (Transport.send): the parsed message, opaque here.
    */
   onMessage(data: Buffer, source: Source, twin?: object): void;
   onError(err: TransportError): void;
@@ -102,11 +102,10 @@ export interface Transport {
    */
   send(data: Buffer, target: Target, onError?: (err: TransportError) => void, twin?: object): void;
   /**
-   * True when a datagram to `target` stays inside this process (UDP between the roles of one process): the sender
-   * may then pass a `twin` to send, which the receiving transport hands to its handler with the bytes.
+   * True when a datagram to `target` takes the reliable in-process hop (UDP between two `reliableInProcess`
+   * transports of this process): the sender may then pass a `twin` to send, which the receiver hands to its handler
+   * with the bytes, and the transaction layer runs the hop as a reliable one (Source.inProcess).
    */
-  deliversLocally?(target: Target): boolean;
-  /** True when that local receiver takes the hop as reliable (UDP `reliableInProcess`, Source.inProcess). */
   deliversReliably?(target: Target): boolean;
   /** live connections (0 for UDP) */
   readonly connectionCount: number;

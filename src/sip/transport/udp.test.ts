@@ -131,31 +131,59 @@ test('UDP process-local delivery: in order, on a later turn, from a wildcard bin
   assert.equal(rb.messages.length, 200);
 });
 
-test('UDP process-local delivery: deliversLocally names the local receivers, and a twin handed to send reaches the handler with the bytes', async (t) => {
+test('UDP reliable in-process hop: only between two reliableInProcess transports; it carries the twin, marks the source, never drops, and fails what a closing receiver still holds', async (t) => {
   const limits = resolveLimits();
-  const ra = new Recorder();
   const rb = new Recorder();
-  const a = new UdpTransport({ host: '127.0.0.1', port: 0, limits }, ra);
-  const b = new UdpTransport({ host: '127.0.0.1', port: 0, limits }, rb);
-  const wild = new UdpTransport({ host: '0.0.0.0', port: 0, limits }, new Recorder());
-  const off = new UdpTransport({ host: '127.0.0.1', port: 0, limits, localDelivery: false }, new Recorder());
-  t.after(() => Promise.all([a.close(), b.close(), wild.close(), off.close()]));
-  await Promise.all([a.listen(), b.listen(), wild.listen(), off.listen()]);
-  assert.equal(a.deliversLocally({ host: '127.0.0.1', port: b.address.port }), true);
-  assert.equal(a.deliversLocally({ host: '127.0.0.1', port: wild.address.port }), false, 'a wildcard bind is reached through the kernel');
-  assert.equal(a.deliversLocally({ host: '127.0.0.1', port: off.address.port }), false, 'a receiver without local delivery');
-  assert.equal(off.deliversLocally({ host: '127.0.0.1', port: b.address.port }), false, 'a sender without local delivery');
+  const open = (reliableInProcess: boolean, host = '127.0.0.1', r = new Recorder()) => new UdpTransport({ host, port: 0, limits, reliableInProcess }, r);
+  const a = open(true);
+  const b = open(true, '127.0.0.1', rb);
+  const plainSender = open(false);
+  const plainReceiver = open(false);
+  const wildSender = open(true, '0.0.0.0');
+  t.after(() => Promise.all([a, b, plainSender, plainReceiver, wildSender].map((x) => x.close())));
+  for (const x of [a, b, plainSender, plainReceiver, wildSender]) await x.listen();
+  const to = (x: UdpTransport) => ({ host: '127.0.0.1', port: x.address.port });
+  assert.equal(a.deliversReliably(to(b)), true);
+  assert.equal(a.deliversReliably(to(plainReceiver)), false, 'a plain receiver');
+  assert.equal(plainSender.deliversReliably(to(b)), false, 'a plain sender');
+  assert.equal(wildSender.deliversReliably(to(b)), false, 'a wildcard-bound sender (not registered for local delivery)');
+
   const twin = { parsed: true };
   const data = Buffer.from(sipRequest('OPTIONS', 1));
-  a.send(data, { host: '127.0.0.1', port: b.address.port }, undefined, twin);
-  a.send(Buffer.from(sipRequest('OPTIONS', 2)), { host: '127.0.0.1', port: b.address.port });
+  a.send(data, to(b), undefined, twin);
+  plainSender.send(Buffer.from(sipRequest('OPTIONS', 2)), to(b), undefined, twin);
   await waitFor(() => rb.messages.length === 2, 'both at b');
-  assert.equal(rb.messages[0]!.twin, twin);
   assert.equal(rb.messages[0]!.data, data);
-  assert.equal(rb.messages[1]!.twin, undefined, 'no twin when none was handed over');
-  const port = b.address.port;
+  assert.equal(rb.messages[0]!.twin, twin);
+  assert.equal(rb.messages[0]!.source.inProcess, true);
+  assert.equal(rb.messages[1]!.twin, undefined, 'no twin from a plain sender');
+  assert.equal(rb.messages[1]!.source.inProcess, undefined);
+
+  // more than a plain receiver's backlog (20 000) in one turn: the reliable hop takes them all
+  rb.messages.length = 0;
+  const n = 20_100;
+  for (let i = 0; i < n; i++) a.send(data, to(b));
+  await waitFor(() => rb.messages.length === n, 'every datagram at b', 20_000);
+  assert.equal(rb.drops.length, 0);
+
+  // a plain local receiver drops above its backlog, like a full socket buffer
+  const rp = new Recorder();
+  const plainB = open(false, '127.0.0.1', rp);
+  t.after(() => plainB.close());
+  await plainB.listen();
+  for (let i = 0; i < n; i++) plainSender.send(data, to(plainB));
+  await waitFor(() => rp.messages.length === 20_000, 'the backlog at the plain receiver', 20_000);
+  assert.equal(rp.drops.length, n - 20_000);
+
+  // a receiver closing with datagrams of the reliable hop still queued: each sender hears of it
+  const errors: string[] = [];
+  for (let i = 0; i < 3; i++) a.send(data, to(b), (e) => errors.push(e.code));
+  plainSender.send(data, to(b), (e) => errors.push(`plain ${e.code}`));
   await b.close();
-  assert.equal(a.deliversLocally({ host: '127.0.0.1', port }), false, 'a closed receiver');
+  await waitFor(() => errors.length === 3, 'three send errors');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(errors, ['SIP_ERR_TRANSPORT_CLOSED', 'SIP_ERR_TRANSPORT_CLOSED', 'SIP_ERR_TRANSPORT_CLOSED'], 'a plain sender\'s datagram is lost as in a socket buffer');
+  assert.equal(a.deliversReliably({ host: '127.0.0.1', port: rb.messages[0]!.source.local.port }), false, 'a closed receiver');
 });
 
 test('UDP: the datagrams of one turn leave together at its end, in order; close() still sends what it was handed', async (t) => {

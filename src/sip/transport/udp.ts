@@ -6,14 +6,18 @@
 // next event-loop turn instead of crossing the kernel: the same bytes, the same source address, in order, with
 // a bounded backlog like a socket buffer. It saves a sendmsg + recvmsg pair and dgram's per-datagram work on
 // every internal hop (about a tenth of a call's CPU). Off with `localDelivery: false` (tests of the socket path).
-// The sender may hand a `twin` over with the bytes (the stack's parsed message, built while serialising), which
-// the receiving stack uses instead of parsing the bytes again (deliversLocally tells the sender when to build it).
-// To a transport opened with `reliableInProcess` (the internal listeners of the users edge and the app server) the
-// hop is lossless: a datagram the receiver cannot queue (backlog full) is a send error reported to the sender, never
-// a silent drop. So both stacks run its transactions as on a reliable transport (Source.inProcess, the sink's
-// inProcess): no retransmission timers (A, E, G) and no wait for retransmissions after the final state (D, I, J, K
-// zero): 6-7 % less CPU per call in bench/edge/ab.ts. RFC 6026's Timers L and M still run.
-// Other local receivers (e.g. test phones beside an edge) keep UDP's semantics: a full backlog drops, as a socket.
+//
+// Reliable in-process hop: between two transports both opened with `reliableInProcess` (the internal listeners of
+// the users edge and the app server, nothing phones reach) the hop is lossless. The receiver's backlog has no cap
+// (what waits there was produced by this process's own handling of other messages, which the kernel-fed sockets
+// bound), and datagrams still queued when the receiver closes are reported to their senders as send errors. So
+// both stacks run its transactions as on a reliable transport (Source.inProcess, the sink's inProcess): no
+// retransmission timers (A, E, G) and no wait for retransmissions after the final state (D, I, J, K zero); RFC
+// 6026's Timers L and M still run. The sender also hands a `twin` over with the bytes (its stack's parsed message,
+// built while serialising), which the receiving stack checks and uses instead of parsing the bytes again
+// (deliversReliably tells the sender when). Together: about 11 % more calls/s at capacity (bench/edge/ab.ts).
+// Every other local receiver (e.g. test phones beside an edge) keeps UDP's semantics and parses: a full backlog
+// drops, as a socket buffer does.
 //
 // Sends leave at the end of the event-loop turn, all of that turn's datagrams back to back (`#flush`, in order).
 // Sent one at a time between the handling of the next messages, nearly every datagram found its receiver asleep
@@ -71,8 +75,11 @@ export function ipLiteralLookup(family: 4 | 6): NonNullable<dgram.SocketOptions[
 
 /** Bound transports of this process that accept local delivery, by `host|port` (specific addresses only). */
 const LOCAL = new Map<string, UdpTransport>();
-/** Datagrams waiting for a local receiver's next turn before further ones fail (a reported send error, see the header). */
+/** Datagrams waiting for a local receiver's next turn before further ones are dropped (like a full socket buffer);
+ * not for the reliable in-process hop, which never drops (see the header). */
 const LOCAL_BACKLOG = 20_000;
+/** Entries per datagram in a transport's inbox: data, source, twin, onError. */
+const INBOX_STRIDE = 4;
 /** Local datagrams handled per event-loop turn (libuv reads about 32 per socket per poll): other sockets and timers
  * get their turn during a burst. */
 const LOCAL_PER_TURN = 64;
@@ -91,8 +98,8 @@ export class UdpTransport implements Transport {
   #closed = false;
   /** host → when a send to it last completed without error */
   readonly #verified = new Map<string, number>();
-  /** process-local datagrams waiting for this transport's next turn, as flat (data, source, twin) triples */
-  #inbox: Array<Buffer | Source | object | undefined> = [];
+  /** process-local datagrams waiting for this transport's next turn, as flat (data, source, twin, onError) quads */
+  #inbox: Array<Buffer | Source | object | ((err: TransportError) => void) | undefined> = [];
   #inboxHead = 0;
   #inboxScheduled = false;
   #localKey: string | undefined;
@@ -169,12 +176,15 @@ export class UdpTransport implements Transport {
     }
   }
 
-  deliversLocally(target: Target): boolean {
-    return this.opts.localDelivery !== false && !this.#closed && LOCAL.has(`${target.host}|${target.port}`);
+  /** True when a datagram to `target` takes the reliable in-process hop (both ends `reliableInProcess`, see the header). */
+  deliversReliably(target: Target): boolean {
+    return this.#reliableTo(LOCAL.get(`${target.host}|${target.port}`));
   }
 
-  deliversReliably(target: Target): boolean {
-    return this.opts.localDelivery !== false && !this.#closed && LOCAL.get(`${target.host}|${target.port}`)?.opts.reliableInProcess === true;
+  #reliableTo(peer: UdpTransport | undefined): boolean {
+    // #localKey: this end is registered for local delivery (a specific, not wildcard, address) and open
+    return peer !== undefined && this.opts.reliableInProcess === true && this.#localKey !== undefined && !this.#closed &&
+      peer.opts.reliableInProcess === true;
   }
 
   send(data: Buffer, target: Target, onError?: (err: TransportError) => void, twin?: object): void {
@@ -193,12 +203,9 @@ export class UdpTransport implements Transport {
       const peer = LOCAL.get(`${host}|${target.port}`);
       // the source a kernel would show: our bound address, or the destination's for a wildcard bind
       if (peer !== undefined) {
-        // to a reliable receiver, lossless or a reported error (no retransmission would repair a silent drop)
-        if (!peer.#enqueue(data, isWildcardAddress(this.#address.host) ? host : this.#address.host, this.#address.port, twin) &&
-          peer.opts.reliableInProcess === true) {
-          this.#failLater('SIP_ERR_TRANSPORT_SEND', 'process-local receiver backlog full', target, onError);
-        }
-        return;
+        const reliable = this.#reliableTo(peer);
+        const from = isWildcardAddress(this.#address.host) ? host : this.#address.host;
+        return peer.#enqueue(data, from, this.#address.port, reliable ? twin : undefined, reliable, onError);
       }
     }
     this.#outbox.push(data, target, onError);
@@ -252,34 +259,33 @@ export class UdpTransport implements Transport {
     });
   }
 
-  /** A datagram from a transport of this process: delivered on the next turn, in order (see the file header). */
-  #enqueue(data: Buffer, fromHost: string, fromPort: number, twin: object | undefined): boolean {
-    if (this.#inbox.length - this.#inboxHead >= 3 * LOCAL_BACKLOG) {
-      this.handler.onDrop?.('local-backlog', this.#localSource(fromHost, fromPort));
-      return false;
+  /**
+   * A datagram from a transport of this process: delivered on the next turn, in order (see the file header).
+   * `reliable`: the reliable in-process hop (never dropped; `onError` hears of it if this transport closes first).
+   */
+  #enqueue(data: Buffer, fromHost: string, fromPort: number, twin: object | undefined, reliable: boolean,
+    onError: ((err: TransportError) => void) | undefined): void {
+    const source: Source = { transport: 'UDP', host: fromHost, port: fromPort, local: this.#address };
+    if (reliable) source.inProcess = true;
+    else if (this.#inbox.length - this.#inboxHead >= INBOX_STRIDE * LOCAL_BACKLOG) {
+      this.handler.onDrop?.('local-backlog', source);
+      return;
     }
-    this.#inbox.push(data, this.#localSource(fromHost, fromPort), twin);
-    if (this.#inboxScheduled) return true;
+    this.#inbox.push(data, source, twin, reliable ? onError : undefined);
+    if (this.#inboxScheduled) return;
     this.#inboxScheduled = true;
     setImmediate(() => this.#drainInbox());
-    return true;
-  }
-
-  #localSource(host: string, port: number): Source {
-    const s: Source = { transport: 'UDP', host, port, local: this.#address };
-    if (this.opts.reliableInProcess === true) s.inProcess = true;
-    return s;
   }
 
   #drainInbox(): void {
     this.#inboxScheduled = false;
     if (this.#closed) return;
     const inbox = this.#inbox;
-    const end = Math.min(inbox.length, this.#inboxHead + 3 * LOCAL_PER_TURN);
+    const end = Math.min(inbox.length, this.#inboxHead + INBOX_STRIDE * LOCAL_PER_TURN);
     // the head moves before delivering: a handler that sends to this transport again appends behind it
     let i = this.#inboxHead;
     this.#inboxHead = end;
-    for (; i < end; i += 3) this.#deliver(inbox[i] as Buffer, inbox[i + 1] as Source, inbox[i + 2] as object | undefined);
+    for (; i < end; i += INBOX_STRIDE) this.#deliver(inbox[i] as Buffer, inbox[i + 1] as Source, inbox[i + 2] as object | undefined);
     if (this.#inbox !== inbox) return; // closed meanwhile
     if (this.#inboxHead >= inbox.length) {
       this.#inbox = [];
@@ -320,6 +326,15 @@ export class UdpTransport implements Transport {
     this.#flush(); // what this turn already handed over still leaves
     this.#closed = true;
     if (this.#localKey !== undefined && LOCAL.get(this.#localKey) === this) LOCAL.delete(this.#localKey);
+    // datagrams of the reliable hop still queued: their senders' transactions fail now rather than wait for a
+    // timeout (they run no retransmissions); other queued datagrams are lost, as in a closed socket's buffer
+    const inbox = this.#inbox;
+    const target = { host: this.#address.host, port: this.#address.port };
+    for (let i = this.#inboxHead; i < inbox.length; i += INBOX_STRIDE) {
+      const onError = inbox[i + 3] as ((err: TransportError) => void) | undefined;
+      // straight to the sender's callback: this transport's handler belongs to the receiving stack
+      if (onError !== undefined) queueMicrotask(() => onError({ code: 'SIP_ERR_TRANSPORT_CLOSED', transport: 'UDP', target, message: 'process-local receiver closed' }));
+    }
     this.#inbox = [];
     this.#inboxHead = 0;
     return new Promise((resolve) => {
