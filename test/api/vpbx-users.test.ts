@@ -54,6 +54,10 @@ forEachBackend('vPBX users API', (b) => {
     assert.equal(upd.rejectMethod, 'reject-all');
     expectProblem(await injectAs(app, w.clientTokenA, 'PATCH', `/api/client/users/${u.id}`, { callsFromNonGrantedIps: 4 }), 400, 'VALIDATION_FAILED', '/callsFromNonGrantedIps');
     expectProblem(await injectAs(app, w.clientTokenA, 'PATCH', `/api/client/users/${u.id}`, { rejectMethod: 'reject-only-current' }), 400, 'VALIDATION_FAILED', '/rejectMethod');
+    // names become the caller's display name in SIP headers: one line only
+    expectProblem(await injectAs(app, w.clientTokenA, 'PATCH', `/api/client/users/${u.id}`, { name: 'Bob\r\nCall-Info: x' }), 400, 'VALIDATION_FAILED', '/name');
+    expectProblem(await injectAs(app, w.clientTokenA, 'PATCH', `/api/client/users/${u.id}`, { lastname: 'tab\there' }), 400, 'VALIDATION_FAILED', '/lastname');
+    ok(await injectAs(app, w.clientTokenA, 'PATCH', `/api/client/users/${u.id}`, { name: 'Zoë-Ann O\'Neil', lastname: null }), 200);
     const tmp = ok(await injectAs(app, w.clientTokenA, 'POST', '/api/client/users', { name: 'Tmp', email: 'tmp@example.com' }), 201);
     assert.equal((await injectAs(app, w.clientTokenA, 'DELETE', `/api/client/users/${tmp.id}`)).status, 204);
     expectProblem(await injectAs(app, w.clientTokenA, 'GET', `/api/client/users/${tmp.id}`), 404, 'NOT_FOUND');

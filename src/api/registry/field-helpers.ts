@@ -9,6 +9,9 @@ export function text(max = 255, extra: Partial<FieldDecl> = {}): FieldDecl {
   return { schema: Type.String({ minLength: 1, maxLength: max }), filter: ['exact', 'like', 'in'], order: true, ...extra };
 }
 
+/** A JSON-schema pattern for one line of text: no control characters (CR, LF, TAB, NUL…). */
+export const SINGLE_LINE = '^[^\\u0000-\\u001f\\u007f]*$';
+
 /** Optional free text (nullable). */
 export function optionalText(max = 255, extra: Partial<FieldDecl> = {}): FieldDecl {
   return { schema: Type.String({ maxLength: max }), nullable: true, filter: ['exact', 'like'], ...extra };

@@ -5,7 +5,7 @@
 import Type from 'typebox';
 import type { FieldError } from '../errors.ts';
 import { defineResource } from '../registry/registry.ts';
-import { bool, createdAtField, enumOf, fk, idField, integer, optionalText, text } from '../registry/field-helpers.ts';
+import { bool, createdAtField, enumOf, fk, idField, integer, optionalText, SINGLE_LINE, text } from '../registry/field-helpers.ts';
 import type { FieldDecl, Level, WriteContext } from '../registry/types.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { revokeAccountSessions } from '../auth/revoke.ts';
@@ -60,8 +60,13 @@ export default defineResource({
   fields: {
     id: idField,
     clientId: fk('clients', { required: true, createOnly: true }),
-    name: adminOnly(text(100, { required: true, description: 'shown in most screens and as caller name on internal calls' })),
-    lastname: adminOnly(optionalText(100, { order: true })),
+    // both end up in SIP headers (the caller's display name): one line of text
+    name: adminOnly(text(100, {
+      required: true,
+      schema: Type.String({ minLength: 1, maxLength: 100, pattern: SINGLE_LINE }),
+      description: 'shown in most screens and as caller name on internal calls (one line: no control characters)',
+    })),
+    lastname: adminOnly(optionalText(100, { order: true, schema: Type.String({ maxLength: 100, pattern: SINGLE_LINE }) })),
     email: adminOnly({
       schema: Type.String({ format: 'email', maxLength: 255 }),
       required: true,
