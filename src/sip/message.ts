@@ -242,9 +242,10 @@ abstract class SipMessageBase {
   /**
    * Serialises the message as toBuffer does and builds, in the same pass, what parseMessage would make of those
    * bytes: the fields as written (Content-Length the body's), each line's span in the bytes, the body a view of
-   * them. The process-local hop between the roles of one process hands the twin over with the bytes instead of
-   * parsing them again (src/sip/transport/udp.ts). The twin shares strings (immutable) and nothing else with this
-   * message; parsed header views are left to be built when read, as after a parse. @internal
+   * them. The reliable in-process hop between the roles of one process hands the twin over with the bytes instead of
+   * parsing them again (src/sip/transport/udp.ts; the receiver runs parser.ts checkTwin on it). The twin shares
+   * strings (immutable) and nothing else with this message; parsed header views are left to be built when read, as
+   * after a parse. No twin when a field would not read back as written (see Written.canonical). @internal
    */
   toBufferWithTwin(): { bytes: Buffer; twin: SipMessage | undefined } {
     const w: Written = { names: [], keys: [], values: [], spans: [], offset: 0, line: undefined, canonical: true };

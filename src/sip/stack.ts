@@ -34,8 +34,9 @@ export interface ListenSpec {
   /** WS/WSS: only upgrade on this URL path */
   path?: string;
   /**
-   * UDP: datagrams from another stack of this process are a reliable hop, run without retransmissions
-   * (src/sip/transport/udp.ts). For listeners only stacks of this platform send to: the edge's and app's internal ones.
+   * UDP: between two such listeners of this process the hop is reliable: lossless, its transactions run without
+   * retransmissions, its messages handed over parsed (src/sip/transport/udp.ts). For listeners only stacks of this
+   * platform send to: the edge's and the app's internal ones.
    */
   reliableInProcess?: boolean;
 }
@@ -111,8 +112,7 @@ export class SipStack {
       let transport: Transport;
       if (protocol === 'UDP') {
         transport = new UdpTransport({ ...base, localDelivery: opts.udpLocalDelivery ?? true, reliableInProcess: spec.reliableInProcess === true }, handler);
-      }
-      else if (protocol === 'TCP' || protocol === 'TLS') {
+      } else if (protocol === 'TCP' || protocol === 'TLS') {
         transport = new StreamTransport(protocol, { ...base, ...(tls ? { tls } : {}) }, handler);
       } else {
         transport = new WsTransport(protocol, { ...base, ...(tls ? { tls } : {}), ...(spec.path ? { path: spec.path } : {}) }, handler);
@@ -396,9 +396,7 @@ export class SipStack {
       return this.#sendFailed(msg, `cannot serialise: ${(e as Error).message}`);
     }
     this.metrics.count('sent');
-    l.transport.send(data, to, (err) =>
-      this.tx.reportTransportError(msg, `${err.code}: ${err.message}`),
-    twin);
+    l.transport.send(data, to, (err) => this.tx.reportTransportError(msg, `${err.code}: ${err.message}`), twin);
     return data;
   }
 }
