@@ -11,13 +11,14 @@
 //
 // Each checkout needs its own node_modules (a `git worktree` can symlink this one's). Not part of the test suite.
 // Everything started is stopped by its own PID at the end, also on failure and on Ctrl-C/SIGTERM.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findSipp, freePort } from '../../test/sip/interop/sipp.ts';
 import { loadAverage } from '../support/proc.ts';
-import { callStep, fmtRow, header, HOST, PASSWORD, running, startUas, writeCsv, type Side } from './steps.ts';
-import { startSwitchyardSystem, starting, type BenchUsers } from './systems.ts';
+import { callStep, fmtRow, header, HOST, PASSWORD, startUas, writeCsv, type Side } from './steps.ts';
+import { startSwitchyardSystem, type BenchUsers } from './systems.ts';
+import { benchStopper, stopOnSignals } from './cleanup.ts';
 
 interface Args {
   a: string;
@@ -54,18 +55,7 @@ const median = (xs: number[]): number => {
 
 const sides: Side[] = [];
 let base = '';
-let stopping: Promise<void> | null = null;
-
-function stopAll(): Promise<void> {
-  stopping ??= (async () => {
-    for (const r of running) r.kill();
-    await Promise.all([...running].map((r) => r.done));
-    for (const stop of [...starting]) await stop().catch((e) => console.error(`stop: ${(e as Error).message}`));
-    for (const side of sides) await side.sys.stop().catch((e) => console.error(`stop ${side.sys.label}: ${(e as Error).message}`));
-    if (base) rmSync(base, { recursive: true, force: true });
-  })();
-  return stopping;
-}
+const stopAll = benchStopper(sides, () => base);
 
 async function main(args: Args): Promise<void> {
   const bin = findSipp();
@@ -120,12 +110,7 @@ async function main(args: Args): Promise<void> {
   console.log(`B/A CPU µs per call:     ${fmt(cpu)}`);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping everything this run started`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
+stopOnSignals(stopAll);
 try {
   await main(parseArgs(process.argv.slice(2)));
 } catch (e) {

@@ -17,14 +17,15 @@
 // Not part of the test suite. Every SIPp run is bounded (-m, -recv_timeout, a kill timer), the whole run by
 // --max-minutes; everything started is stopped by its own PID at the end, also on failure and on Ctrl-C/SIGTERM.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findSipp, freePort } from '../../test/sip/interop/sipp.ts';
 import { loadAverage, sleep } from '../support/proc.ts';
 import { callMemory, registrationMemory } from './memory.ts';
-import { callStep, fmtRow, header, HOST, PASSWORD, profiling, regStep, running, startUas, writeCsv, type Side, type Step } from './steps.ts';
-import { startKamailio, startSwitchyardSystem, starting, type BenchUsers, type System, type Topology } from './systems.ts';
+import { callStep, fmtRow, header, HOST, PASSWORD, profiling, regStep, startUas, writeCsv, type Side, type Step } from './steps.ts';
+import { startKamailio, startSwitchyardSystem, type BenchUsers, type System, type Topology } from './systems.ts';
+import { benchStopper, stopOnSignals } from './cleanup.ts';
 import { summary } from './summary.ts';
 
 export interface Args {
@@ -117,21 +118,7 @@ async function ramp(sides: Side[], rates: number[], kind: 'reg' | 'calls', step:
 
 const sides: Side[] = [];
 let base = '';
-let stopping: Promise<void> | null = null;
-
-/** Stops everything this run started, by PID: SIPps, then each system; removes the work directory. Idempotent. */
-function stopAll(): Promise<void> {
-  stopping ??= (async () => {
-    for (const r of running) r.kill();
-    await Promise.all([...running].map((r) => r.done));
-    for (const stop of [...starting]) await stop().catch((e) => console.error(`stop: ${(e as Error).message}`));
-    for (const side of sides) await side.sys.stop().catch((e) => console.error(`stop ${side.sys.label}: ${(e as Error).message}`));
-    if (!base) return;
-    if (process.env.KEEP_BENCH_DIR) console.log(`work directory kept: ${base}`);
-    else rmSync(base, { recursive: true, force: true });
-  })();
-  return stopping;
-}
+const stopAll = benchStopper(sides, () => base);
 
 async function main(args: Args): Promise<void> {
   const bin = findSipp();
@@ -187,12 +174,7 @@ if (args.cpuProf) {
   mkdirSync(args.cpuProf, { recursive: true });
   profiling.dir = args.cpuProf;
 }
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping everything this run started`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
+stopOnSignals(stopAll);
 const watchdog = setTimeout(() => {
   console.error(`run exceeded --max-minutes ${args.maxMinutes}: stopping`);
   void stopAll().finally(() => process.exit(3));

@@ -5,6 +5,7 @@ import { parseCSeq, parseScalar, type CSeq } from './headers/cseq.ts';
 import { parseNameAddr, parseNameAddrList, type NameAddr } from './headers/name-addr.ts';
 import { reasonPhrase } from './headers/reason-phrases.ts';
 import { H_CONTACT, H_CSEQ, H_FROM, H_MAX_FORWARDS, H_RECORD_ROUTE, H_ROUTE, H_TO, H_TOP_VIA, H_VIA } from './headers/names.ts';
+import { isToken } from './headers/scan.ts';
 import { ByteParts } from './headers/serialize.ts';
 import { SipHeaders, UNSET } from './headers/sip-headers.ts';
 import { parseVia, parseViaList, type Via } from './headers/via.ts';
@@ -64,8 +65,6 @@ interface Written {
   canonical: boolean;
 }
 
-const NOT_TOKEN = /[^-.!%*_+`'~0-9A-Za-z]/;
-
 /** A value the parser reads back as written (it cuts lines at LF and trims SP, HT and CR around values). */
 function canonicalValue(v: string): boolean {
   const n = v.length;
@@ -76,7 +75,7 @@ function canonicalValue(v: string): boolean {
 }
 
 function written(w: Written, name: string, key: string, value: string): void {
-  if (w.canonical && (NOT_TOKEN.test(name) || name.length === 0 || !canonicalValue(value))) w.canonical = false;
+  if (w.canonical && (!isToken(name) || !canonicalValue(value))) w.canonical = false;
   w.names.push(name);
   w.keys.push(key);
   w.values.push(value);

@@ -6,7 +6,7 @@
 // accept exactly what the object parsers accept but build nothing; the objects are built when read.
 import { isAscii } from 'node:buffer';
 import { SipParseError } from './errors.ts';
-import { parseCSeq, parseScalar, parseUint } from './headers/cseq.ts';
+import { parseCSeq, parseScalar, parseUint, type CSeq } from './headers/cseq.ts';
 import { checkNameAddr, checkNameAddrList, parseNameAddr, parseNameAddrRange } from './headers/name-addr.ts';
 import {
   headerKey, lookupName, H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_COUNT, H_CSEQ, H_DATE, H_FROM, H_MAX_FORWARDS,
@@ -257,7 +257,7 @@ export function checkTwin(m: SipMessage, limits: ParserLimits = DEFAULT_LIMITS):
     let to = -1;
     let callId = -1;
     let cseq = -1;
-    let maxForwards = -1;
+    let mf = -1;
     let contentLength = -1;
     for (let i = 0; i < n; i++) {
       const key = h.keyAt(i);
@@ -267,27 +267,20 @@ export function checkTwin(m: SipMessage, limits: ParserLimits = DEFAULT_LIMITS):
       else if (key === 'to') to = once(to, i, 'To');
       else if (key === 'call-id') callId = once(callId, i, 'Call-ID');
       else if (key === 'cseq') cseq = once(cseq, i, 'CSeq');
-      else if (key === 'max-forwards') maxForwards = once(maxForwards, i, 'Max-Forwards');
+      else if (key === 'max-forwards') mf = once(mf, i, 'Max-Forwards');
       else if (key === 'content-length') {
-        if (contentLength >= 0) throw new SipParseError('SIP_ERR_BAD_CONTENT_LENGTH', 'multiple values', { reason: 'Multiple Content-Length Values' });
+        if (contentLength >= 0) throw multipleContentLength();
         contentLength = i;
       }
     }
-    if (vias === 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Via', { reason: 'Missing Via' });
+    if (vias === 0) throw missingHeader('Via');
     present(from, 'From');
     present(to, 'To');
     present(callId, 'Call-ID');
     present(cseq, 'CSeq');
-    const c = parseCSeq(h.valueAt(cseq));
-    if (m.isRequest && c.method !== m.method) throw new SipParseError('SIP_ERR_CSEQ_METHOD_MISMATCH', `${m.method} vs ${c.method}`);
-    h.setMemo(H_CSEQ, c);
-    const id = h.valueAt(callId);
-    if (id.length === 0) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'empty');
-    for (let i = 0; i < id.length; i++) {
-      const ch = id.charCodeAt(i);
-      if (ch <= 32 || ch === 127) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'whitespace in Call-ID');
-    }
-    h.setMemo(H_MAX_FORWARDS, maxForwards < 0 ? undefined : parseScalar(h.valueAt(maxForwards), 255, 'SIP_ERR_BAD_MAX_FORWARDS'));
+    h.setMemo(H_CSEQ, checkedCSeq(h.valueAt(cseq), m.isRequest ? m.method : undefined));
+    checkCallId(h.valueAt(callId));
+    h.setMemo(H_MAX_FORWARDS, mf < 0 ? undefined : maxForwards(h.valueAt(mf)));
     if (m.isRequest) {
       const uri = m.uriText;
       checkRequestUri(uri, 0, uri.length, limits.allowedSchemes);
@@ -303,12 +296,12 @@ export function checkTwin(m: SipMessage, limits: ParserLimits = DEFAULT_LIMITS):
 
 /** Index of the one field of a single-value header (RFC 3261 §7.3.1), or the parser's error for a second one. */
 function once(seen: number, i: number, name: string): number {
-  if (seen >= 0) throw new SipParseError('SIP_ERR_MULTIPLE_SINGLE_VALUE', name, { reason: `Multiple ${name} Values` });
+  if (seen >= 0) throw multipleValues(name);
   return i;
 }
 
 function present(i: number, name: string): void {
-  if (i < 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', name, { reason: `Missing ${name}` });
+  if (i < 0) throw missingHeader(name);
 }
 
 /** The error for a header line whose name or colon is wrong. */
@@ -320,9 +313,44 @@ function badHeaderLine(head: string, p: number, e: number): SipParseError {
 
 function single(id: number, name: string): number {
   const n = counts[id] as number;
-  if (n === 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', name, { reason: `Missing ${name}` });
-  if (n > 1) throw new SipParseError('SIP_ERR_MULTIPLE_SINGLE_VALUE', name, { reason: `Multiple ${name} Values` });
+  if (n === 0) throw missingHeader(name);
+  if (n > 1) throw multipleValues(name);
   return firsts[id] as number;
+}
+
+function missingHeader(name: string): SipParseError {
+  return new SipParseError('SIP_ERR_MISSING_HEADER', name, { reason: `Missing ${name}` });
+}
+
+function multipleValues(name: string): SipParseError {
+  return new SipParseError('SIP_ERR_MULTIPLE_SINGLE_VALUE', name, { reason: `Multiple ${name} Values` });
+}
+
+/** The CSeq; a request's must name its method (RFC 4475 §3.1.2.17/18 mismatch01/02), whose string it then shares. */
+function checkedCSeq(value: string, method: string | undefined): CSeq {
+  const cseq = parseCSeq(value);
+  if (method === undefined) return cseq;
+  if (cseq.method !== method) throw new SipParseError('SIP_ERR_CSEQ_METHOD_MISMATCH', `${method} vs ${cseq.method}`);
+  cseq.method = method; // same text: share the string
+  return cseq;
+}
+
+function checkCallId(callId: string): void {
+  for (let i = 0; i < callId.length; i++) {
+    const c = callId.charCodeAt(i);
+    if (c <= 32 || c === 127) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'whitespace in Call-ID');
+  }
+  if (callId.length === 0) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'empty');
+}
+
+/** RFC 3261 §20.22: 0-255 (RFC 4475 scalar02: larger values are errors). */
+function maxForwards(value: string): number {
+  return parseScalar(value, 255, 'SIP_ERR_BAD_MAX_FORWARDS');
+}
+
+function multipleContentLength(): SipParseError {
+  // RFC 4475 §3.3.9 mcl01
+  return new SipParseError('SIP_ERR_BAD_CONTENT_LENGTH', 'multiple values', { reason: 'Multiple Content-Length Values' });
 }
 
 /** Each field of header id in order. */
@@ -372,7 +400,7 @@ function isAsciiSpace(c: number): boolean {
 }
 
 function validate(h: SipHeaders, values: string[], keys: string[], method: string | undefined): void {
-  if (counts[H_VIA] === 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Via', { reason: 'Missing Via' });
+  if (counts[H_VIA] === 0) throw missingHeader('Via');
   viaIndex = 0;
   topVia = undefined;
   forEachField(H_VIA, keys, values, checkViaAt);
@@ -380,30 +408,15 @@ function validate(h: SipHeaders, values: string[], keys: string[], method: strin
     h.setMemo(H_TOP_VIA, topVia);
     topVia = undefined;
   }
-  const cseq = parseCSeq(values[single(H_CSEQ, 'CSeq')] as string);
-  if (method !== undefined && cseq.method !== method) {
-    // RFC 4475 §3.1.2.17/18 mismatch01/02
-    throw new SipParseError('SIP_ERR_CSEQ_METHOD_MISMATCH', `${method} vs ${cseq.method}`);
-  }
-  if (method !== undefined) cseq.method = method; // same text: share the string
-  h.setMemo(H_CSEQ, cseq);
-  const callId = values[single(H_CALL_ID, 'Call-ID')] as string;
-  for (let i = 0; i < callId.length; i++) {
-    const c = callId.charCodeAt(i);
-    if (c <= 32 || c === 127) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'whitespace in Call-ID');
-  }
-  if (callId.length === 0) throw new SipParseError('SIP_ERR_BAD_CALL_ID', 'empty');
+  h.setMemo(H_CSEQ, checkedCSeq(values[single(H_CSEQ, 'CSeq')] as string, method));
+  checkCallId(values[single(H_CALL_ID, 'Call-ID')] as string);
   h.setMemo(H_FROM, nameAddrAt(single(H_FROM, 'From'), values, 'SIP_ERR_BAD_FROM'));
   h.setMemo(H_TO, nameAddrAt(single(H_TO, 'To'), values, 'SIP_ERR_BAD_TO'));
   const mf = counts[H_MAX_FORWARDS] as number;
-  if (mf > 1) throw new SipParseError('SIP_ERR_MULTIPLE_SINGLE_VALUE', 'Max-Forwards', { reason: 'Multiple Max-Forwards Values' });
-  // RFC 3261 §20.22: 0-255 (RFC 4475 scalar02: larger values are errors)
-  h.setMemo(H_MAX_FORWARDS, mf === 0 ? undefined : parseScalar(values[firsts[H_MAX_FORWARDS] as number] as string, 255, 'SIP_ERR_BAD_MAX_FORWARDS'));
+  if (mf > 1) throw multipleValues('Max-Forwards');
+  h.setMemo(H_MAX_FORWARDS, mf === 0 ? undefined : maxForwards(values[firsts[H_MAX_FORWARDS] as number] as string));
   const cl = counts[H_CONTENT_LENGTH] as number;
-  if (cl > 1 || (cl === 1 && (values[firsts[H_CONTENT_LENGTH] as number] as string).indexOf(',') >= 0)) {
-    // RFC 4475 §3.3.9 mcl01
-    throw new SipParseError('SIP_ERR_BAD_CONTENT_LENGTH', 'multiple values', { reason: 'Multiple Content-Length Values' });
-  }
+  if (cl > 1 || (cl === 1 && (values[firsts[H_CONTENT_LENGTH] as number] as string).indexOf(',') >= 0)) throw multipleContentLength();
   forEachField(H_CONTACT, keys, values, checkContact);
   if (counts[H_DATE] !== 0) {
     const date = values[firsts[H_DATE] as number] as string;
