@@ -11,7 +11,7 @@ import type { DirectoryView } from '../../src/app/routing.ts';
 import { createSipStack, type SipStack } from '../../src/sip/stack.ts';
 import { UserAgent, type IncomingCall } from '../../src/sip/ua/user-agent.ts';
 import { createResponse } from '../../src/sip/message.ts';
-import { RtpPhone, randomPortBase, waitFor } from '../media/support/phone.ts';
+import { RtpPhone, reservePortRange, waitFor } from '../media/support/phone.ts';
 
 const client: DirectoryClient = { id: 7, brandId: 3, type: 'vpbx', name: 'C', domain: 'pbx.example.com' };
 const mkUser = (id: number, name: string, ext: string, over: Partial<DirectoryUser> = {}): DirectoryUser => ({
@@ -41,7 +41,7 @@ describe('app B legs (fake edge)', { timeout: 60_000 }, () => {
   const callerHeaders: Array<[string, string]> = [['X-Sy-Brand', '3'], ['X-Sy-Client', '7'], ['X-Sy-Caller', 'terminal;id=101;user=1'], ['X-Sy-Source', '192.0.2.5:5060;transport=udp'], ['X-Sy-Call-Kind', 'internal-origin']];
 
   before(async () => {
-    const base = randomPortBase(100);
+    const base = reservePortRange(100);
     media = new BuiltinMediaEngine({ portMin: base, portMax: base + 99 });
     edgeStack = await createSipStack({ listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }] });
     const e = edgeStack.addresses[0]!;

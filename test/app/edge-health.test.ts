@@ -9,7 +9,7 @@ import type { EdgeProbeOptions } from '../../src/app/edge-health.ts';
 import type { DirectoryView } from '../../src/app/routing.ts';
 import { createResponse } from '../../src/sip/message.ts';
 import { createSipStack, type SipStack } from '../../src/sip/stack.ts';
-import { randomPortBase, waitFor } from '../media/support/phone.ts';
+import { reservePortRange, waitFor } from '../media/support/phone.ts';
 
 const directory: DirectoryView = { terminalById: () => undefined, user: () => undefined, client: () => undefined, extension: () => undefined };
 const closers: Array<() => Promise<unknown> | void> = [];
@@ -31,7 +31,7 @@ async function answeringEdge(port = 0): Promise<{ stack: SipStack; port: number;
 
 /** An app server whose edges are 127.0.0.1 at these ports, probed as given. */
 async function startApp(edgePorts: number[], edgeProbe: EdgeProbeOptions): Promise<AppServer> {
-  const base = randomPortBase(8);
+  const base = reservePortRange(8);
   const media = new BuiltinMediaEngine({ portMin: base, portMax: base + 7 });
   closers.push(() => media.close());
   const app = await createAppServer({

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { goertzel } from '../../src/media/dsp.ts';
 import { findRtpengine, startRtpengine, type RtpengineDaemon } from '../media/support/rtpengine-daemon.ts';
-import { randomPortBase } from '../media/support/phone.ts';
+import { reservePortRange } from '../media/support/phone.ts';
 import { Baresip, findBinary, readWav } from './support/baresip.ts';
 import { freePort, startSwitchyard, type PlatformProcess } from './support/process.ts';
 
@@ -56,13 +56,13 @@ async function callScenario(media: 'builtin' | 'rtpengine', cleanup: Array<() =>
     cleanup.push(() => daemon!.stop());
     env.MEDIA = `rtpengine:127.0.0.1:${daemon.ngPort}`;
   } else {
-    const base = randomPortBase(200);
+    const base = reservePortRange(200);
     env.RTP_PORTS = `${base}-${base + 199}`;
   }
   const sw: PlatformProcess = await startSwitchyard(env);
   cleanup.push(() => sw.stop());
   const registrar = `127.0.0.1:${sw.sipPort}`;
-  const rtpBase = randomPortBase(100);
+  const rtpBase = reservePortRange(100);
   const alice = await Baresip.start({ name: 'alice', sipPort: await freePort(), ctrlPort: await freePort(), rtpMin: rtpBase, registrar, password: 'alice', toneHz: 440, answer: 'manual' });
   cleanup.push(() => alice.stop());
   const bob = await Baresip.start({ name: 'bob', sipPort: await freePort(), ctrlPort: await freePort(), rtpMin: rtpBase + 50, registrar, password: 'bob', toneHz: 660, answer: 'auto' });

@@ -15,6 +15,7 @@ import { createDatabase, postgresUnavailable, startPostgres, type PostgresCluste
 import { redisSkipReason, startRedis, type RedisServer } from '../support/redis.ts';
 import { freePort, startSwitchyard, type PlatformProcess } from './support/process.ts';
 import { eventually } from './support/platform.ts';
+import { reservePortRange } from '../media/support/phone.ts';
 
 const SDP = (port: number) => `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
 
@@ -33,7 +34,7 @@ describe('split topology: edge process + app process on PostgreSQL and Redis', {
     if (!pgc) throw new Error('PostgreSQL not available');
     const databaseUrl = await createDatabase(pgc.url);
     redis = await startRedis();
-    const rtp = 40_000 + Math.floor(Math.random() * 2000);
+    const rtp = reservePortRange(100);
     const common = {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redis.url,

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { BuiltinMediaEngine } from '../../src/media/builtin/engine.ts';
 import { parseRtp, serializeRtp, serializeTelephoneEvent } from '../../src/media/rtp.ts';
-import { RtpPhone, audioTarget, randomPortBase, sleep, waitFor } from './support/phone.ts';
+import { RtpPhone, audioTarget, reservePortRange, sleep, waitFor } from './support/phone.ts';
 import { exchangeTones, setUpCall } from './support/exchange.ts';
 
-const base = randomPortBase(400);
+const base = reservePortRange(400);
 const engine = new BuiltinMediaEngine({ portMin: base, portMax: base + 399 });
 after(() => engine.close());
 
@@ -128,7 +128,7 @@ test('delete releases every port (kept bound for reuse until trimmed); the call 
 });
 
 test('bounded ports: an exhausted range answers ports_exhausted until a call is deleted', async () => {
-  const b = randomPortBase(8);
+  const b = reservePortRange(8);
   const small = new BuiltinMediaEngine({ portMin: b, portMax: b + 3 }); // 2 pairs = 1 audio call
   const phone = await RtpPhone.open();
   try {
@@ -205,7 +205,7 @@ test('a re-INVITE from the callee re-anchors the call the other way', async () =
 });
 
 test('a call without packets is released after the inactivity timeout and reported', async () => {
-  const b = randomPortBase(8);
+  const b = reservePortRange(8);
   const timedOut: string[] = [];
   const quick = new BuiltinMediaEngine({ portMin: b, portMax: b + 7, inactivityTimeoutMs: 200, onTimeout: (id) => timedOut.push(id) });
   const phone = await RtpPhone.open();
@@ -238,7 +238,7 @@ test('ping reports health', async () => {
 });
 
 test('released pairs are reused after a quiet quarantine, never while late media still arrives; keepIdleMs 0 closes at once', async () => {
-  const b = randomPortBase(8);
+  const b = reservePortRange(8);
   let now = 1_000_000;
   const pooled = new BuiltinMediaEngine({ portMin: b, portMax: b + 7, now: () => now, portReuse: { quarantineMs: 2000, keepIdleMs: 30_000 } });
   const phone = await RtpPhone.open();
@@ -276,7 +276,7 @@ test('released pairs are reused after a quiet quarantine, never while late media
     await pooled.close();
     phone.close();
   }
-  const c = randomPortBase(8);
+  const c = reservePortRange(8);
   const unpooled = new BuiltinMediaEngine({ portMin: c, portMax: c + 7, portReuse: { keepIdleMs: 0 } });
   try {
     assert.ok((await unpooled.offer({ callId: 'x', fromTag: 't', sdp: phone.sdp() })).ok);

@@ -18,7 +18,7 @@ import { createSipStack, type SipStack } from '../../../src/sip/stack.ts';
 import { UserAgent } from '../../../src/sip/ua/user-agent.ts';
 import { openPgliteTestStore } from '../../support/stores.ts';
 import { buildTestApi, cheapHash, login, TEST_SECRET } from '../../support/api.ts';
-import { randomPortBase } from '../../media/support/phone.ts';
+import { reservePortRange } from '../../media/support/phone.ts';
 import { verifyUserLogin } from '../../../src/api/resources/users-login.ts';
 import { startSession } from '../../../src/api/auth/sessions.ts';
 
@@ -44,7 +44,7 @@ export interface Platform {
 
 export async function startPlatform(o: { media?: string; env?: Record<string, string> } = {}): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sy-e2e-'));
-  const rtp = randomPortBase(400);
+  const rtp = reservePortRange(400);
   const r = loadConfig({
     env: {
       DATA_DIR: dataDir,

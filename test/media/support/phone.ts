@@ -1,6 +1,9 @@
 // A minimal RTP "phone" for media tests: one UDP socket on 127.0.0.1, an SDP describing it, a paced
 // G.711 tone sender and a recorder of what arrives.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseSdp } from '../../../src/sip/sdp.ts';
 import { ToneGenerator } from '../../../src/media/dsp.ts';
 import { decodeG711, encodeG711, type G711Law } from '../../../src/media/g711.ts';
@@ -121,7 +124,89 @@ export async function waitFor(cond: () => boolean, limitMs = 3000): Promise<bool
   return true;
 }
 
-/** Distinct base of a private port range, so parallel test files rarely meet. */
-export function randomPortBase(span: number): number {
-  return 20000 + 2 * Math.floor((Math.random() * (9000 - span)) / 2);
+// Private port ranges for test files running in parallel. A random base alone let two files (or a platform a
+// file started, whose pooled relay keeps released ports bound) meet now and then, and an engine with a range of
+// two pairs then had nothing to hand out. Ranges are now reserved in blocks of 100 ports between 20000 and 32000
+// (below the kernel's ephemeral ports, 32768+) by lock files holding the owner's pid; a block whose owner died
+// (killed before its exit handler ran) is taken over.
+const LOCK_DIR = join(tmpdir(), 'switchyard-test-ports');
+const FIRST_PORT = 20000;
+const BLOCK = 100;
+const BLOCKS = 120;
+const heldLocks = new Set<string>();
+let releaseOnExit = false;
+
+/** Base (even) of a range of `span` ports reserved for this test process until it exits. */
+export function reservePortRange(span: number): number {
+  const need = Math.ceil(span / BLOCK);
+  if (need > BLOCKS) throw new RangeError(`port span ${span} is larger than the test range`);
+  mkdirSync(LOCK_DIR, { recursive: true });
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const start = Math.floor(Math.random() * (BLOCKS - need + 1));
+    const taken: string[] = [];
+    for (let i = start; i < start + need; i++) {
+      const lock = claimBlock(i);
+      if (!lock) break;
+      taken.push(lock);
+    }
+    if (taken.length === need) return FIRST_PORT + start * BLOCK;
+    for (const lock of taken) releaseLock(lock);
+  }
+  throw new Error(`no free test port range of ${span} ports (locks in ${LOCK_DIR})`);
+}
+
+function claimBlock(i: number): string | undefined {
+  const lock = join(LOCK_DIR, `block-${i}`);
+  if (tryLock(lock)) return lock;
+  let owner = 0;
+  try {
+    owner = Number(readFileSync(lock, 'utf8'));
+  } catch {
+    return tryLock(lock) ? lock : undefined; // released meanwhile
+  }
+  if (owner === process.pid || isAlive(owner)) return undefined;
+  try {
+    unlinkSync(lock);
+  } catch {
+    // another process took the stale lock over first
+  }
+  return tryLock(lock) ? lock : undefined;
+}
+
+function tryLock(lock: string): boolean {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  if (!releaseOnExit) {
+    releaseOnExit = true;
+    process.once('exit', releaseAll);
+  }
+  heldLocks.add(lock);
+  return true;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function releaseLock(lock: string): void {
+  heldLocks.delete(lock);
+  try {
+    unlinkSync(lock);
+  } catch {
+    // gone already
+  }
+}
+
+function releaseAll(): void {
+  for (const lock of [...heldLocks]) releaseLock(lock);
 }

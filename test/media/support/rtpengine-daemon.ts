@@ -7,7 +7,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { NgClient } from '../../../src/media/rtpengine/ng-client.ts';
-import { randomPortBase, sleep } from './phone.ts';
+import { reservePortRange, sleep } from './phone.ts';
 
 export function findRtpengine(): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter).concat(['/usr/bin', '/usr/sbin'])) {
@@ -41,7 +41,7 @@ export interface RtpengineDaemon {
 export async function startRtpengine(bin: string): Promise<RtpengineDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-rtpengine-'));
   const ngPort = await freeUdpPort();
-  const portMin = randomPortBase(200);
+  const portMin = reservePortRange(200);
   const portMax = portMin + 199;
   writeFileSync(
     join(dir, 'rtpengine.conf'),
