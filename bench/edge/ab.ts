@@ -7,7 +7,10 @@
 // call (schedstat over every thread), and their medians: slow drifts of the machine hit both sides of a round alike.
 //
 //   node --import tsx bench/edge/ab.ts --a /path/to/checkout-a --b /path/to/checkout-b [--rounds 8] [--calls 6000]
-//       [--concurrent 250] [--offered 3000] [--users 20]
+//       [--concurrent 250] [--offered 3000] [--users 20] [--a-node-options '...'] [--b-node-options '...']
+//
+// `--a-node-options`/`--b-node-options` add to that side's NODE_OPTIONS: an A/B of runtime flags (V8's heap
+// sizes, say) on one checkout is `--a . --b . --b-node-options '--max-semi-space-size=32'`.
 //
 // Each checkout needs its own node_modules (a `git worktree` can symlink this one's). Not part of the test suite.
 // Everything started is stopped by its own PID at the end, also on failure and on Ctrl-C/SIGTERM.
@@ -28,15 +31,19 @@ interface Args {
   concurrent: number;
   offered: number;
   users: number;
+  aNodeOptions: string;
+  bNodeOptions: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { a: '', b: '', rounds: 8, calls: 6000, concurrent: 250, offered: 3000, users: 20 };
+  const args: Args = { a: '', b: '', rounds: 8, calls: 6000, concurrent: 250, offered: 3000, users: 20, aNodeOptions: '', bNodeOptions: '' };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i];
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`${k}: value missing`);
     if (k === '--a' || k === '--b') args[k.slice(2) as 'a' | 'b'] = resolve(v);
+    else if (k === '--a-node-options') args.aNodeOptions = v;
+    else if (k === '--b-node-options') args.bNodeOptions = v;
     else if (k === '--rounds' || k === '--calls' || k === '--concurrent' || k === '--offered' || k === '--users') {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new Error(`${k}: a positive integer`);
@@ -60,7 +67,11 @@ const stopAll = benchStopper(sides, () => base);
 async function main(args: Args): Promise<void> {
   const bin = findSipp();
   if (!bin) throw new Error('sipp not found (Debian package sip-tester)');
-  console.log(`edge A/B ${new Date().toISOString()}: A ${args.a}, B ${args.b}; load average ${loadAverage()}`);
+  const opts = (o: string): string => (o ? ` (NODE_OPTIONS ${o})` : '');
+  console.log(
+    `edge A/B ${new Date().toISOString()}: A ${args.a}${opts(args.aNodeOptions)}, B ${args.b}${opts(args.bNodeOptions)}; ` +
+      `load average ${loadAverage()}`,
+  );
   const users: BenchUsers = {
     names: Array.from({ length: args.users }, (_, i) => `b${String(i + 1).padStart(5, '0')}`),
     password: PASSWORD,
@@ -69,10 +80,10 @@ async function main(args: Args): Promise<void> {
     calleeExtension: '8002',
   };
   base = mkdtempSync(join(tmpdir(), 'sy-bench-ab-'));
-  for (const [label, root, rtpBase] of [['A', args.a, 20_000], ['B', args.b, 26_000]] as const) {
+  for (const [label, root, rtpBase, nodeOptions] of [['A', args.a, 20_000, args.aNodeOptions], ['B', args.b, 26_000, args.bNodeOptions]] as const) {
     const dir = join(base, label);
     mkdirSync(dir);
-    const sys = await startSwitchyardSystem(users, (l) => console.log(l), 'single', { root, label, rtpBase });
+    const sys = await startSwitchyardSystem(users, (l) => console.log(l), 'single', { root, label, rtpBase, nodeOptions });
     sides.push({
       sys, dir, regPort: await freePort(HOST), uasPort: await freePort(HOST), dial: users.calleeExtension,
       csv: writeCsv(dir, 'users.csv', users.names), reg: [], calls: [], regDone: false, callsDone: false,

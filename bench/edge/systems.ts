@@ -196,8 +196,8 @@ export async function startSwitchyardSystem(
   users: BenchUsers,
   log: (l: string) => void,
   topology: Topology = 'single',
-  /** another checkout to run, its label, and the first RTP port of its range (bench/edge/ab.ts) */
-  variant?: { root: string; label: string; rtpBase: number },
+  /** another checkout to run, its label, the first RTP port of its range and extra node options (bench/edge/ab.ts) */
+  variant?: { root: string; label: string; rtpBase: number; nodeOptions?: string },
 ): Promise<System> {
   const label = variant?.label ?? (topology === 'single' ? 'sy-single' : 'sy-split');
   // builtin media ports below the ephemeral range (32768+) that freePort draws from; the two topologies of one run
@@ -214,7 +214,9 @@ export async function startSwitchyardSystem(
     SIP_EDGE_INTERNAL_PORT: String(internalPort),
   };
   // the inspector lets memory() force a GC and read the heap (inspector.ts); idle, it costs nothing measurable
-  const inspectEnv = (port: number) => ({ NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=${HOST}:${port}`.trim() });
+  const inspectEnv = (port: number) => ({
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${variant?.nodeOptions ?? ''} --inspect=${HOST}:${port}`.trim(),
+  });
   const stoppers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const s of stoppers.splice(0).reverse()) await s().catch((e) => log(`${label} stop: ${(e as Error).message}`));

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { platformNodeOptions } from '../../../bin/node-options.mjs';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -67,6 +68,8 @@ export async function startSwitchyard(env: Record<string, string>, root = ROOT):
       SIP_EDGE_INTERNAL_PORT: String(internal),
       ROLES: 'api,edge,app',
       ...env,
+      // the V8 flags `npm start` runs with (bench/edge measures what operators run), before any of the caller's
+      NODE_OPTIONS: platformNodeOptions(env.NODE_OPTIONS ?? process.env.NODE_OPTIONS),
     },
   });
   let out = '';
