@@ -73,8 +73,13 @@ export function ipLiteralLookup(family: 4 | 6): NonNullable<dgram.SocketOptions[
   };
 }
 
-/** Bound transports of this process that accept local delivery, by `host|port` (specific addresses only). */
-const LOCAL = new Map<string, UdpTransport>();
+/** Bound transports of this process that accept local delivery, by port then host (specific addresses only):
+ * looked up on every send, so no key string is built per datagram. */
+const LOCAL = new Map<number, Map<string, UdpTransport>>();
+
+function localPeer(host: string, port: number): UdpTransport | undefined {
+  return LOCAL.get(port)?.get(host);
+}
 /** Datagrams waiting for a local receiver's next turn before further ones are dropped (like a full socket buffer);
  * not for the reliable in-process hop, which never drops (see the header). */
 const LOCAL_BACKLOG = 20_000;
@@ -102,7 +107,8 @@ export class UdpTransport implements Transport {
   #inbox: Array<Buffer | Source | object | ((err: TransportError) => void) | undefined> = [];
   #inboxHead = 0;
   #inboxScheduled = false;
-  #localKey: string | undefined;
+  /** registered in LOCAL (a specific address, local delivery on) */
+  #registered = false;
   /** datagrams for the end of this turn, as flat (data, target, onError) triples (see the file header) */
   #outbox: Array<Buffer | Target | ((err: TransportError) => void) | undefined> = [];
   #outboxScheduled = false;
@@ -146,8 +152,10 @@ export class UdpTransport implements Transport {
         const a = this.#socket.address();
         this.#address = { host: a.address, port: a.port };
         if (this.opts.localDelivery !== false && !isWildcardAddress(a.address)) {
-          this.#localKey = `${a.address}|${a.port}`;
-          LOCAL.set(this.#localKey, this);
+          let byHost = LOCAL.get(a.port);
+          if (byHost === undefined) LOCAL.set(a.port, (byHost = new Map()));
+          byHost.set(a.address, this);
+          this.#registered = true;
         }
         resolve();
       });
@@ -178,12 +186,12 @@ export class UdpTransport implements Transport {
 
   /** True when a datagram to `target` takes the reliable in-process hop (both ends `reliableInProcess`, see the header). */
   deliversReliably(target: Target): boolean {
-    return this.#reliableTo(LOCAL.get(`${target.host}|${target.port}`));
+    return this.#reliableTo(localPeer(target.host, target.port));
   }
 
   #reliableTo(peer: UdpTransport | undefined): boolean {
-    // #localKey: this end is registered for local delivery (a specific, not wildcard, address) and open
-    return peer !== undefined && this.opts.reliableInProcess === true && this.#localKey !== undefined && !this.#closed &&
+    // #registered: this end is registered for local delivery (a specific, not wildcard, address)
+    return peer !== undefined && this.opts.reliableInProcess === true && this.#registered && !this.#closed &&
       peer.opts.reliableInProcess === true;
   }
 
@@ -200,7 +208,7 @@ export class UdpTransport implements Transport {
     }
     const host = target.host;
     if (this.opts.localDelivery !== false) {
-      const peer = LOCAL.get(`${host}|${target.port}`);
+      const peer = localPeer(host, port);
       // the source a kernel would show: our bound address, or the destination's for a wildcard bind
       if (peer !== undefined) {
         const reliable = this.#reliableTo(peer);
@@ -325,7 +333,11 @@ export class UdpTransport implements Transport {
     if (this.#closed) return Promise.resolve();
     this.#flush(); // what this turn already handed over still leaves
     this.#closed = true;
-    if (this.#localKey !== undefined && LOCAL.get(this.#localKey) === this) LOCAL.delete(this.#localKey);
+    if (this.#registered) {
+      const byHost = LOCAL.get(this.#address.port);
+      if (byHost?.get(this.#address.host) === this) byHost.delete(this.#address.host);
+      if (byHost?.size === 0) LOCAL.delete(this.#address.port);
+    }
     // datagrams of the reliable hop still queued: their senders' transactions fail now rather than wait for a
     // timeout (they run no retransmissions); other queued datagrams are lost, as in a closed socket's buffer
     const inbox = this.#inbox;
