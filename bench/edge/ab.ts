@@ -10,7 +10,7 @@
 //       [--concurrent 250] [--offered 3000] [--users 20] [--a-node-options '...'] [--b-node-options '...']
 //
 // `--a-node-options`/`--b-node-options` add to that side's NODE_OPTIONS: an A/B of runtime flags (V8's heap
-// sizes, say) on one checkout is `--a . --b . --b-node-options '--max-semi-space-size=32'`.
+// sizes, say) on one checkout is `--a . --b . --b-node-options '--max-semi-space-size=128'`.
 //
 // Each checkout needs its own node_modules (a `git worktree` can symlink this one's). Not part of the test suite.
 // Everything started is stopped by its own PID at the end, also on failure and on Ctrl-C/SIGTERM.
@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findSipp, freePort } from '../../test/sip/interop/sipp.ts';
 import { loadAverage } from '../support/proc.ts';
+import { median, medianInterval } from '../support/stats.ts';
 import { callStep, fmtRow, header, HOST, PASSWORD, startUas, writeCsv, type Side } from './steps.ts';
 import { startSwitchyardSystem, type BenchUsers } from './systems.ts';
 import { benchStopper, stopOnSignals } from './cleanup.ts';
@@ -54,11 +55,6 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 const sides: Side[] = [];
 let base = '';
@@ -116,7 +112,11 @@ async function main(args: Args): Promise<void> {
     console.log(`  round ${round + 1}: B/A calls/s ${(b.achieved / a.achieved).toFixed(3)}, CPU per call ${(b.cpuUs / a.cpuUs).toFixed(3)}`);
   }
   if (rate.length === 0) throw new Error('no round counted');
-  const fmt = (xs: number[]) => `median ${median(xs).toFixed(3)} (min ${Math.min(...xs).toFixed(3)}, max ${Math.max(...xs).toFixed(3)}, ${xs.length} rounds)`;
+  const fmt = (xs: number[]) => {
+    const ci = medianInterval(xs);
+    return `median ${median(xs).toFixed(3)}, ${Math.round(100 * ci.coverage)} % interval ${ci.low.toFixed(3)}–${ci.high.toFixed(3)} ` +
+      `(min ${Math.min(...xs).toFixed(3)}, max ${Math.max(...xs).toFixed(3)}, ${xs.length} rounds)`;
+  };
   console.log(`\nB/A calls/s at capacity: ${fmt(rate)}`);
   console.log(`B/A CPU µs per call:     ${fmt(cpu)}`);
 }
