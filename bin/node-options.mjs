@@ -7,8 +7,8 @@
 // (parsed and serialised SIP messages), and V8's young generation is scavenged each time a semi-space fills. A larger
 // one means fewer scavenges, and fewer of a call's objects still alive (so copied, or promoted to the old generation)
 // when one runs. bench/edge/ab.ts, 24 rounds: 32 MB against 16 gave 0.91× the CPU per call, 64 against 32 another
-// 0.96× (128 was worse in a shorter run). The space grows only under load: up to 2 × 64 MB more resident memory
-// then, nothing when idle.
+// 0.96× (128 was worse in a shorter run). The space grows only under load: up to 2 × (64 − 16) MB more resident
+// memory then, nothing when idle.
 export const PLATFORM_V8_FLAGS = ['--max-semi-space-size=64'];
 
 /** NODE_OPTIONS for a platform process: our flags first, then `existing` (the operator's, which win). */

@@ -76,10 +76,10 @@ async function main(args: Args): Promise<void> {
     calleeExtension: '8002',
   };
   base = mkdtempSync(join(tmpdir(), 'sy-bench-ab-'));
-  for (const [label, root, rtpBase, nodeOptions] of [['A', args.a, 20_000, args.aNodeOptions], ['B', args.b, 26_000, args.bNodeOptions]] as const) {
+  for (const [label, root, nodeOptions] of [['A', args.a, args.aNodeOptions], ['B', args.b, args.bNodeOptions]] as const) {
     const dir = join(base, label);
     mkdirSync(dir);
-    const sys = await startSwitchyardSystem(users, (l) => console.log(l), 'single', { root, label, rtpBase, nodeOptions });
+    const sys = await startSwitchyardSystem(users, (l) => console.log(l), 'single', { root, label, nodeOptions });
     sides.push({
       sys, dir, regPort: await freePort(HOST), uasPort: await freePort(HOST), dial: users.calleeExtension,
       csv: writeCsv(dir, 'users.csv', users.names), reg: [], calls: [], regDone: false, callsDone: false,

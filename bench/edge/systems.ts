@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createDatabase, postgresUnavailable, startPostgres } from '../../test/support/postgres.ts';
 import { startRedis } from '../../test/support/redis.ts';
+import { reservePortRange } from '../../test/media/support/phone.ts';
 import { childrenOf, cpuDeltaNs, cpuSnapshot, processesMatching, pssBytes, rssBytes, sleep, waitExit } from '../support/proc.ts';
 import { heapAfterGc, startCpuProfile } from './inspector.ts';
 
@@ -196,13 +197,13 @@ export async function startSwitchyardSystem(
   users: BenchUsers,
   log: (l: string) => void,
   topology: Topology = 'single',
-  /** another checkout to run, its label, the first RTP port of its range and extra node options (bench/edge/ab.ts) */
-  variant?: { root: string; label: string; rtpBase: number; nodeOptions?: string },
+  /** another checkout to run, its label and extra node options (bench/edge/ab.ts) */
+  variant?: { root: string; label: string; nodeOptions?: string },
 ): Promise<System> {
   const label = variant?.label ?? (topology === 'single' ? 'sy-single' : 'sy-split');
-  // builtin media ports below the ephemeral range (32768+) that freePort draws from; the two topologies of one run
-  // get disjoint ranges (both systems run at the same time)
-  const rtp = (variant?.rtpBase ?? (topology === 'single' ? 20_000 : 26_000)) + Math.floor(Math.random() * 1000);
+  // builtin media ports below the ephemeral range (32768+) that freePort draws from, reserved like the tests' ranges
+  // (test/media/support/phone.ts): the systems of one run, and any test run alongside, get disjoint ranges
+  const rtp = reservePortRange(5000);
   const rtpPorts = `${rtp}-${rtp + 4999}`;
   const appPort = await freePort(HOST);
   const internalPort = await freePort(HOST);

@@ -2,9 +2,9 @@
 
 /**
  * Distribution-free confidence interval of the median (order statistics, sign test): the widest-inward pair
- * (x(k), x(n+1-k)) of the sorted ratios whose coverage is still at least 90 %, and that coverage. Few rounds give a
- * wide interval: an A/A run (the same checkout on both sides) of 8 rounds here gave a median of 1.069 whose interval
- * held 1, which is what the interval is for.
+ * (x(k), x(n+1-k)) of the sorted ratios whose coverage is still at least 90 %, and that coverage (with 4 values or
+ * fewer: min and max, whose coverage is below 90 %). Few rounds give a wide interval: an A/A run (the same checkout
+ * on both sides) of 8 rounds here gave a median of 1.069 whose interval held 1, which is what the interval is for.
  */
 export function medianInterval(xs: number[]): { low: number; high: number; coverage: number } {
   const s = [...xs].sort((x, y) => x - y);

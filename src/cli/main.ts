@@ -1,5 +1,6 @@
 // The `switchyard` command: `node --import ./bin/typescript.mjs src/cli/main.ts <command>` (npm start = `start`), or
-// bin/switchyard.mjs. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
+// bin/switchyard.mjs. npm's scripts and bin/switchyard.mjs add bin/node-options.mjs's V8 flags to NODE_OPTIONS.
+// Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { parseArgs, takeFlags } from './args.ts';

@@ -2,37 +2,16 @@
 // DATA_DIR and free ports. stop() sends SIGINT (clean shutdown), then SIGKILL after a grace period, and removes
 // the data directory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { platformNodeOptions } from '../../../bin/node-options.mjs';
+import { pathToFileURL } from 'node:url';
+import { freePort } from '../../sip/interop/sipp.ts';
+
+// one port helper for the suite: it never hands out a port twice in a process
+export { freePort };
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-
-/** A port free for both UDP and TCP on 127.0.0.1 (probed; another process may still take it later). */
-export async function freePort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const tcp = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port));
-    });
-    await new Promise((r) => tcp.close(r));
-    const udp = createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    if (ok) {
-      await new Promise<void>((r) => udp.close(() => r()));
-      return port;
-    }
-    udp.close();
-  }
-  throw new Error('no free port');
-}
 
 export interface PlatformProcess {
   httpUrl: string;
@@ -43,6 +22,15 @@ export interface PlatformProcess {
   /** Resolves with the exit code when the process ends by itself or is stopped. */
   exited: Promise<number | null>;
   stop(): Promise<number | null>;
+}
+
+/** NODE_OPTIONS for a platform of checkout `root`: its bin/node-options.mjs flags (none in checkouts older than it),
+ * then `existing`. Loaded from that checkout, so an A/B of two commits runs each with its own flags. */
+export async function nodeOptionsOf(root: string, existing: string): Promise<string> {
+  const file = join(root, 'bin', 'node-options.mjs');
+  if (!existsSync(file)) return existing;
+  const m = (await import(pathToFileURL(file).href)) as { platformNodeOptions(existing: string): string };
+  return m.platformNodeOptions(existing);
 }
 
 /** `root`: the checkout to run (default this one; bench/edge/ab.ts compares two). */
@@ -68,8 +56,8 @@ export async function startSwitchyard(env: Record<string, string>, root = ROOT):
       SIP_EDGE_INTERNAL_PORT: String(internal),
       ROLES: 'api,edge,app',
       ...env,
-      // the V8 flags `npm start` runs with (bench/edge measures what operators run), before any of the caller's
-      NODE_OPTIONS: platformNodeOptions(env.NODE_OPTIONS ?? process.env.NODE_OPTIONS),
+      // the V8 flags `npm start` of that checkout runs with (bench/edge measures what operators run), before the caller's
+      NODE_OPTIONS: await nodeOptionsOf(root, env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''),
     },
   });
   let out = '';

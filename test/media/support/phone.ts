@@ -1,7 +1,7 @@
 // A minimal RTP "phone" for media tests: one UDP socket on 127.0.0.1, an SDP describing it, a paced
 // G.711 tone sender and a recorder of what arrives.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSdp } from '../../../src/sip/sdp.ts';
@@ -127,9 +127,11 @@ export async function waitFor(cond: () => boolean, limitMs = 3000): Promise<bool
 // Private port ranges for test files running in parallel. A random base alone let two files (or a platform a
 // file started, whose pooled relay keeps released ports bound) meet now and then, and an engine with a range of
 // two pairs then had nothing to hand out. Ranges are now reserved in blocks of 100 ports between 20000 and 32000
-// (below the kernel's ephemeral ports, 32768+) by lock files holding the owner's pid; a block whose owner died
-// (killed before its exit handler ran) is taken over.
-const LOCK_DIR = join(tmpdir(), 'switchyard-test-ports');
+// (below the kernel's ephemeral ports, 32768+). A process claims a block by creating `block-<i>.<pid>` and then
+// looking for another live claimant of the same block (it backs off if there is one): since everyone creates before
+// looking, two processes can never both hold a block, and nobody deletes a live owner's file. Files of dead pids
+// (a process killed before its exit handler ran) are removed by whoever meets them. One directory per user.
+const LOCK_DIR = join(tmpdir(), `switchyard-test-ports-${process.getuid?.() ?? 'user'}`);
 const FIRST_PORT = 20000;
 const BLOCK = 100;
 const BLOCKS = 120;
@@ -139,10 +141,12 @@ let releaseOnExit = false;
 /** Base (even) of a range of `span` ports reserved for this test process until it exits. */
 export function reservePortRange(span: number): number {
   const need = Math.ceil(span / BLOCK);
-  if (need > BLOCKS) throw new RangeError(`port span ${span} is larger than the test range`);
+  if (!(need >= 1 && need <= BLOCKS)) throw new RangeError(`port span ${span}: 1 to ${BLOCKS * BLOCK}`);
   mkdirSync(LOCK_DIR, { recursive: true });
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const start = Math.floor(Math.random() * (BLOCKS - need + 1));
+  const starts = BLOCKS - need + 1;
+  const offset = Math.floor(Math.random() * starts);
+  for (let s = 0; s < starts; s++) {
+    const start = (offset + s) % starts;
     const taken: string[] = [];
     for (let i = start; i < start + need; i++) {
       const lock = claimBlock(i);
@@ -155,37 +159,33 @@ export function reservePortRange(span: number): number {
   throw new Error(`no free test port range of ${span} ports (locks in ${LOCK_DIR})`);
 }
 
+/** The lock file of block i for this process, or undefined when another live process holds (or claims) it. */
 function claimBlock(i: number): string | undefined {
-  const lock = join(LOCK_DIR, `block-${i}`);
-  if (tryLock(lock)) return lock;
-  let owner = 0;
-  try {
-    owner = Number(readFileSync(lock, 'utf8'));
-  } catch {
-    return tryLock(lock) ? lock : undefined; // released meanwhile
-  }
-  if (owner === process.pid || isAlive(owner)) return undefined;
-  try {
-    unlinkSync(lock);
-  } catch {
-    // another process took the stale lock over first
-  }
-  return tryLock(lock) ? lock : undefined;
-}
-
-function tryLock(lock: string): boolean {
-  try {
-    writeFileSync(lock, String(process.pid), { flag: 'wx' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
+  const prefix = `block-${i}.`;
+  const mine = join(LOCK_DIR, `${prefix}${process.pid}`);
+  if (heldLocks.has(mine)) return undefined; // another range of this process
+  // a leftover file with our pid is a dead process's: ours now
+  writeFileSync(mine, '', { flag: 'w' });
+  heldLocks.add(mine);
   if (!releaseOnExit) {
     releaseOnExit = true;
     process.once('exit', releaseAll);
   }
-  heldLocks.add(lock);
-  return true;
+  for (const f of readdirSync(LOCK_DIR)) {
+    if (!f.startsWith(prefix)) continue;
+    const pid = Number(f.slice(prefix.length));
+    if (pid === process.pid) continue;
+    if (isAlive(pid)) {
+      releaseLock(mine);
+      return undefined;
+    }
+    try {
+      unlinkSync(join(LOCK_DIR, f));
+    } catch {
+      // removed by another process meanwhile
+    }
+  }
+  return mine;
 }
 
 function isAlive(pid: number): boolean {

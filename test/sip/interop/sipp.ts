@@ -36,9 +36,13 @@ export function sippOrSkip(t: { skip(msg: string): void }): string | undefined {
   return undefined;
 }
 
-/** A port free for both UDP and TCP on `host` right now (bind 0, read, close). */
+/** Ports freePort handed out in this process: the kernel may offer a just-closed port again, and two listeners
+ * of one platform given the same port fail its start ("TCP port N is also used by HTTP_PORT"). */
+const handedOut = new Set<number>();
+
+/** A port free for both UDP and TCP on `host` right now (bind 0, read, close), not handed out before by this process. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 50; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const s = createServer();
       s.once('error', reject);
@@ -52,7 +56,10 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       u.once('error', () => resolve(false));
       u.bind(port, host, () => u.close(() => resolve(true)));
     });
-    if (udpFree) return port;
+    if (udpFree && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error('no free port found');
 }
