@@ -35,6 +35,31 @@ export async function registrationMemory(bin: string, sides: Side[], users: Benc
   for (const side of sides) side.memPerReg = perUnit(before.get(side)!, await reading(side), ok.get(side)!);
 }
 
+/** Longest wait for calls left by the ramp: Timer C (3 min, RFC 3261 §16.6) bounds an unanswered B leg. */
+const LEFTOVER_CALLS_MS = 240_000;
+
+/**
+ * Waits until no side has calls in progress. A failed ramp step (overload) leaves calls whose caller gave up but
+ * whose legs are still set up or ringing; they end by timers (Timer C, media inactivity) minutes later. Read before
+ * that, the baseline counts them, their end during the hold makes the per-call figure too small (−10 KB per call
+ * in one run), so the memory-per-call readings wait for them.
+ */
+async function noCallsInProgress(sides: Side[]): Promise<void> {
+  for (const side of sides) {
+    const count = side.sys.callsInProgress;
+    if (!count) continue;
+    const t0 = Date.now();
+    let n = await count();
+    while (n > 0 && Date.now() - t0 < LEFTOVER_CALLS_MS) {
+      await sleep(2000);
+      n = await count();
+    }
+    const waited = Math.round((Date.now() - t0) / 1000);
+    if (n > 0) console.log(`warning: ${side.sys.label} still has ${n} calls in progress after ${waited} s; memory per call is read anyway`);
+    else if (waited > 0) console.log(`${side.sys.label}: waited ${waited} s for calls left by the ramp to end`);
+  }
+}
+
 /**
  * `calls` calls at `rate` on every side at once, each held until both readings are taken: early (all up, 5 s after
  * the last INVITE: transactions still held) and steady (after SETTLE_MS: what an established call keeps). The hold
@@ -42,6 +67,7 @@ export async function registrationMemory(bin: string, sides: Side[], users: Benc
  */
 export async function callMemory(bin: string, sides: Side[], users: BenchUsers, rate: number, calls: number): Promise<void> {
   await sleep(SETTLE_MS); // the call ramp's transactions go first
+  await noCallsInProgress(sides);
   const before = new Map<Side, Mem>();
   for (const side of sides) before.set(side, await reading(side));
   const rampMs = (calls / rate) * 1000;

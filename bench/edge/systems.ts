@@ -35,6 +35,8 @@ export interface System {
   resident(): number;
   /** starts a CPU profile of the system (Switchyard, through the inspector); the result stops it and returns it */
   cpuProfile?(): Promise<() => Promise<ProfilePart[]>>;
+  /** calls the system still has in progress (Switchyard: DemoCompany's active-call rows, through the API) */
+  callsInProgress?(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -116,8 +118,8 @@ async function pool<T>(items: T[], width: number, fn: (x: T) => Promise<void>): 
   }));
 }
 
-/** Terminal + user + extension for each name, in DemoCompany, as a client-level token. */
-async function provision(base: string, users: BenchUsers): Promise<void> {
+/** Terminal + user + extension for each name, in DemoCompany, as a client-level token (returned). */
+async function provision(base: string, users: BenchUsers): Promise<string> {
   const admin = (await api(base, null, 'POST', '/api/platform/auth/login', { username: 'admin', password: 'changeme' })).token as string;
   const clients = (await api(base, admin, 'GET', '/api/platform/clients?pageSize=100')).items as Array<{ id: number; name: string }>;
   const client = clients.find((c) => c.name === 'DemoCompany');
@@ -130,6 +132,7 @@ async function provision(base: string, users: BenchUsers): Promise<void> {
     const extId = (await api(base, token, 'POST', '/api/client/extensions', { number: ext, routeType: 'user', userId })).id as number;
     await api(base, token, 'PATCH', `/api/client/users/${userId}`, { screenExtensionId: extId });
   });
+  return token;
 }
 
 export type Topology = 'single' | 'split';
@@ -272,7 +275,7 @@ export async function startSwitchyardSystem(
     }
     const first = nodes[0]!;
     const started = Date.now();
-    await provision(first.proc.httpUrl, users);
+    const clientToken = await provision(first.proc.httpUrl, users);
     const provisioned = Date.now();
     // Every provisioning write bumps the SIP directory version, and each node reloads its whole directory per change
     // it sees (src/store/directory): hundreds of reloads queue up and run for seconds after the last API call. Wait
@@ -300,6 +303,7 @@ export async function startSwitchyardSystem(
         return redisUrl ? total + (await redisUsedMemory(redisUrl)) : total;
       },
       resident: () => rssBytes([...nodePids(), ...redisPids()]),
+      callsInProgress: async () => (await api(first.proc.httpUrl, clientToken, 'GET', '/api/client/active-calls?pageSize=1')).total as number,
       cpuProfile: async () => {
         const stops = await Promise.all(nodes.map(async (n) => ({ part: n.part, stop: await startCpuProfile(n.inspect) })));
         return async () => Promise.all(stops.map(async (s) => ({ part: s.part, profile: await s.stop() })));
