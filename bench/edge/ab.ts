@@ -17,11 +17,11 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findSipp, freePort } from '../../test/sip/interop/sipp.ts';
+import { findSipp } from '../../test/sip/interop/sipp.ts';
 import { loadAverage } from '../support/proc.ts';
 import { median, medianInterval } from '../support/stats.ts';
-import { callStep, fmtRow, header, HOST, PASSWORD, startUas, writeCsv, type Side } from './steps.ts';
-import { startSwitchyardSystem, type BenchUsers } from './systems.ts';
+import { benchUsers, callStep, fmtRow, header, newSide, startUas, type Side } from './steps.ts';
+import { startSwitchyardSystem } from './systems.ts';
 import { benchStopper, stopOnSignals } from './cleanup.ts';
 
 interface Args {
@@ -68,22 +68,13 @@ async function main(args: Args): Promise<void> {
     `edge A/B ${new Date().toISOString()}: A ${args.a}${opts(args.aNodeOptions)}, B ${args.b}${opts(args.bNodeOptions)}; ` +
       `load average ${loadAverage()}`,
   );
-  const users: BenchUsers = {
-    names: Array.from({ length: args.users }, (_, i) => `b${String(i + 1).padStart(5, '0')}`),
-    password: PASSWORD,
-    caller: 'caller',
-    callee: 'callee',
-    calleeExtension: '8002',
-  };
+  const users = benchUsers(args.users);
   base = mkdtempSync(join(tmpdir(), 'sy-bench-ab-'));
   for (const [label, root, nodeOptions] of [['A', args.a, args.aNodeOptions], ['B', args.b, args.bNodeOptions]] as const) {
     const dir = join(base, label);
     mkdirSync(dir);
     const sys = await startSwitchyardSystem(users, (l) => console.log(l), 'single', { root, label, nodeOptions });
-    sides.push({
-      sys, dir, regPort: await freePort(HOST), uasPort: await freePort(HOST), dial: users.calleeExtension,
-      csv: writeCsv(dir, 'users.csv', users.names), reg: [], calls: [], regDone: false, callsDone: false,
-    });
+    sides.push(await newSide(sys, dir, users.calleeExtension, users));
   }
   console.log(`\n${header()}`);
   for (const side of sides) {

@@ -20,11 +20,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findSipp, freePort } from '../../test/sip/interop/sipp.ts';
+import { findSipp } from '../../test/sip/interop/sipp.ts';
 import { loadAverage, sleep } from '../support/proc.ts';
 import { callMemory, registrationMemory } from './memory.ts';
-import { callStep, fmtRow, header, HOST, PASSWORD, profiling, regStep, startUas, writeCsv, type Side, type Step } from './steps.ts';
-import { startKamailio, startSwitchyardSystem, type BenchUsers, type System, type Topology } from './systems.ts';
+import { benchUsers, callStep, fmtRow, header, newSide, PASSWORD, profiling, regStep, startUas, type Side, type Step } from './steps.ts';
+import { startKamailio, startSwitchyardSystem, type System, type Topology } from './systems.ts';
 import { benchStopper, stopOnSignals } from './cleanup.ts';
 import { summary } from './summary.ts';
 
@@ -125,13 +125,7 @@ async function main(args: Args): Promise<void> {
   if (!bin) throw new Error('sipp not found (Debian package sip-tester)');
   if (args.only !== 'switchyard') execFileSync('kamailio', ['-v'], { stdio: 'ignore' }); // throws when missing
   console.log(`edge benchmark ${new Date().toISOString()}: load average at start ${loadAverage()}`);
-  const users: BenchUsers = {
-    names: Array.from({ length: args.users }, (_, i) => `b${String(i + 1).padStart(5, '0')}`),
-    password: PASSWORD,
-    caller: 'caller',
-    callee: 'callee',
-    calleeExtension: '8002',
-  };
+  const users = benchUsers(args.users);
   base = mkdtempSync(join(tmpdir(), 'sy-bench-edge-'));
   const systems = [
     ...(args.only === 'switchyard' ? [] : [{ name: 'kamailio' as const, dir: 'kamailio' }]),
@@ -141,10 +135,7 @@ async function main(args: Args): Promise<void> {
     const dir = join(base, sub);
     mkdirSync(dir);
     const sys = name === 'kamailio' ? await startKamailio(dir, args.children, PASSWORD) : await startSwitchyardSystem(users, (l) => console.log(l), topology);
-    sides.push({
-      sys, dir, regPort: await freePort(HOST), uasPort: await freePort(HOST), dial: name === 'kamailio' ? users.callee : users.calleeExtension,
-      csv: writeCsv(dir, 'users.csv', users.names), reg: [], calls: [], regDone: false, callsDone: false,
-    });
+    sides.push(await newSide(sys, dir, name === 'kamailio' ? users.callee : users.calleeExtension, users));
   }
   console.log(`\n${header()}`);
 

@@ -87,6 +87,25 @@ export function writeCsv(dir: string, file: string, names: string[]): string {
   return p;
 }
 
+/** The bench's users: `count` load terminals b00001…, and the caller (8001) and callee (8002) of the call steps. */
+export function benchUsers(count: number): BenchUsers {
+  return {
+    names: Array.from({ length: count }, (_, i) => `b${String(i + 1).padStart(5, '0')}`),
+    password: PASSWORD,
+    caller: 'caller',
+    callee: 'callee',
+    calleeExtension: '8002',
+  };
+}
+
+/** A system under load, with its own SIPp ports and the users CSV in `dir`; `dial` reaches the callee there. */
+export async function newSide(sys: System, dir: string, dial: string, users: BenchUsers): Promise<Side> {
+  return {
+    sys, dir, regPort: await freePort(HOST), uasPort: await freePort(HOST), dial,
+    csv: writeCsv(dir, 'users.csv', users.names), reg: [], calls: [], regDone: false, callsDone: false,
+  };
+}
+
 function sippArgs(side: Side, extra: string[]): string[] {
   return [...extra, '-i', HOST, '-buff_size', '4194304', `${HOST}:${side.sys.port}`];
 }

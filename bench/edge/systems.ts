@@ -3,7 +3,7 @@
 // (platform admin → exchange for DemoCompany → terminals, users, extensions); either one process on PGlite
 // (`single`) or an edge process and an app process on a throwaway PostgreSQL + Redis (`split`). Kamailio: registrar + proxy
 // (kamailio.cfg) with its own pid/ctl paths. Each `stop()` ends only the process it started.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSwitchyard, type PlatformProcess } from '../../test/e2e/support/process.ts';
