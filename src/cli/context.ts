@@ -65,11 +65,14 @@ export function resolveConfig(flags: Record<string, string>, out: Output): Confi
   return null;
 }
 
-/** Opens the configured store: PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR/pglite. */
+/**
+ * Opens the configured store: PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR/pglite on a thread of
+ * its own (src/store/pglite-thread.ts: its statements take no time from SIP signalling).
+ */
 export function openConfiguredStore(config: Config, opts: { migrate?: boolean } = {}): Promise<Store> {
   return config.databaseUrl
     ? openStore({ databaseUrl: config.databaseUrl, migrate: opts.migrate ?? true })
-    : openStore({ dataDir: join(config.dataDir, 'pglite'), migrate: opts.migrate ?? true });
+    : openStore({ dataDir: join(config.dataDir, 'pglite'), migrate: opts.migrate ?? true, pgliteThread: true });
 }
 
 export function version(): string {

@@ -1,12 +1,11 @@
 // Opening the store: PostgreSQL (production, `databaseUrl`) or embedded PGlite (default, and `memory://` in
 // tests). Both speak the same SQL, get the same result types (type-parsers.ts) and the same CamelCasePlugin,
 // so code above the store does not know which one it runs on.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { CamelCasePlugin, Kysely, PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
-import { PGliteDialect, pgliteParsers } from './pglite-driver.ts';
+import { PGliteDialect } from './pglite-driver.ts';
+import { inProcessSession, openPglite, type PgliteSession } from './pglite-session.ts';
+import { openPgliteThread } from './pglite-thread.ts';
 import { arrayElementOid, scalarParsers } from './type-parsers.ts';
 import { migrate } from './migrate.ts';
 import type { Database } from './schema/index.ts';
@@ -25,6 +24,12 @@ export interface StoreConfig {
    * Opening from a dump takes ~0.3 s against ~2–3 s for initdb + migrations: test suites use it.
    */
   pgliteTemplate?: Blob;
+  /**
+   * PGlite only: run it on a thread of its own (pglite-thread.ts), so its statements never take time from the
+   * caller's thread (the SIP signalling of `switchyard start`). Default false: in this thread, as tests and tools
+   * that open many short-lived stores want.
+   */
+  pgliteThread?: boolean;
 }
 
 export interface Store {
@@ -48,7 +53,7 @@ export async function openStore(cfg: StoreConfig = {}): Promise<Store> {
   const kind = cfg.databaseUrl ? 'postgres' : 'pglite';
   const dialect = cfg.databaseUrl
     ? postgresDialect(cfg.databaseUrl, cfg.poolMax ?? 10)
-    : new PGliteDialect(await openPGlite(cfg.dataDir, cfg.pgliteTemplate), { closeOnDestroy: true });
+    : new PGliteDialect(await openPgliteSession(cfg), { closeOnDestroy: true });
   const db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
   let closed = false;
   const store: Store = {
@@ -76,9 +81,9 @@ export async function openStore(cfg: StoreConfig = {}): Promise<Store> {
  * `openStore({ dataDir: 'memory://', pgliteTemplate })`. Build it once per test process, open many stores.
  */
 export async function createPgliteTemplate(opts: { upTo?: string } = {}): Promise<Blob> {
-  const instance = await openPGlite('memory://');
+  const instance = await openPglite('memory://');
   const db = new Kysely<Database>({
-    dialect: new PGliteDialect(instance, { closeOnDestroy: true }),
+    dialect: new PGliteDialect(inProcessSession(instance), { closeOnDestroy: true }),
     plugins: [new CamelCasePlugin()],
   });
   try {
@@ -89,19 +94,10 @@ export async function createPgliteTemplate(opts: { upTo?: string } = {}): Promis
   }
 }
 
-async function openPGlite(dataDir: string = DEFAULT_PGLITE_DIR, template?: Blob): Promise<PGlite> {
-  let location = dataDir;
-  if (!dataDir.startsWith('memory://')) {
-    location = resolve(dataDir);
-    mkdirSync(location, { recursive: true });
-  }
-  const instance = await PGlite.create(
-    location,
-    template ? { parsers: pgliteParsers(), loadDataDir: template } : { parsers: pgliteParsers() },
-  );
-  // PGlite is one session for the life of the instance, so a session setting here holds for every query.
-  await instance.exec(`set time zone 'UTC'`);
-  return instance;
+function openPgliteSession(cfg: StoreConfig): Promise<PgliteSession> {
+  const dataDir = cfg.dataDir ?? DEFAULT_PGLITE_DIR;
+  if (cfg.pgliteThread === true) return openPgliteThread(dataDir, cfg.pgliteTemplate);
+  return openPglite(dataDir, cfg.pgliteTemplate).then(inProcessSession);
 }
 
 function postgresDialect(connectionString: string, max: number): Dialect {

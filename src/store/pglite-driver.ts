@@ -1,5 +1,6 @@
 // Kysely dialect for PGlite (embedded PostgreSQL in WASM). Kysely ships none: we reuse its PostgreSQL adapter,
-// query compiler and introspector, and add a driver whose single "connection" is the PGlite instance.
+// query compiler and introspector, and add a driver whose single "connection" is the PGlite session
+// (pglite-session.ts: an instance in this thread, or one on the store thread, pglite-thread.ts).
 //
 // PGlite is one backend session. A transaction is session state (BEGIN … COMMIT on that one session), so two
 // Kysely callers must never interleave statements: connection acquisition is serialised with a FIFO mutex and
@@ -7,7 +8,6 @@
 // Consequence for callers: inside `db.transaction().execute(async (trx) => …)` use `trx`, never the outer `db`
 // (the outer `db` would wait for the connection the transaction holds: a deadlock on PGlite, while on a `pg`
 // pool it would silently run outside the transaction — wrong on both).
-import { types, type PGlite, type Results } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   IdentifierNode,
@@ -26,18 +26,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import { arrayElementOid, scalarParsers } from './type-parsers.ts';
-
-/** Parsers handed to `new PGlite({ parsers })` so results match the `pg` backend (see type-parsers.ts). */
-export function pgliteParsers(): Record<number, (text: string) => unknown> {
-  const out: Record<number, (text: string) => unknown> = { ...scalarParsers };
-  for (const [arrayOid, elementOid] of Object.entries(arrayElementOid)) {
-    const element = scalarParsers[elementOid];
-    if (element === undefined) throw new Error(`no parser for element oid ${elementOid}`);
-    out[Number(arrayOid)] = (text) => types.arrayParser(text, element, Number(arrayOid));
-  }
-  return out;
-}
+import type { PgliteSession } from './pglite-session.ts';
 
 /** FIFO mutex: `lock()` resolves with the function that unlocks. */
 class Mutex {
@@ -55,31 +44,15 @@ class Mutex {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  readonly #pg: PGlite;
+  readonly #session: PgliteSession;
 
-  constructor(pg: PGlite) {
-    this.#pg = pg;
+  constructor(session: PgliteSession) {
+    this.#session = session;
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    // Like `pg`: without parameters use the simple protocol, which also accepts several statements separated
-    // by ';' (raw SQL in migrations) and then, as `pg` does, returns no rows; with parameters the extended
-    // protocol (one statement).
-    let res: Results<unknown>;
-    if (compiled.parameters.length === 0) {
-      const all = await this.#pg.exec(compiled.sql, { rowMode: 'object' });
-      if (all.length !== 1 || !all[0]) return { rows: [] };
-      res = all[0];
-    } else {
-      res = await this.#pg.query(compiled.sql, [...compiled.parameters], { rowMode: 'object' });
-    }
-    const command = res.command?.toUpperCase();
-    const changes =
-      command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE'
-        ? BigInt(res.rowCount ?? res.affectedRows ?? 0)
-        : undefined;
-    const rows = res.rows as R[];
-    return changes === undefined ? { rows } : { rows, numAffectedRows: changes };
+    const res = await this.#session.run(compiled.sql, compiled.parameters);
+    return res as QueryResult<R>;
   }
 
   // Kysely's PostgreSQL dialect streams only with the `pg-cursor` package, which we do not ship: refuse here too,
@@ -91,20 +64,20 @@ class PGliteConnection implements DatabaseConnection {
 }
 
 class PGliteDriver implements Driver {
-  readonly #pg: PGlite;
+  readonly #session: PgliteSession;
   readonly #connection: PGliteConnection;
   readonly #mutex = new Mutex();
   #unlock: (() => void) | undefined;
   #closeOnDestroy: boolean;
 
-  constructor(pg: PGlite, closeOnDestroy: boolean) {
-    this.#pg = pg;
-    this.#connection = new PGliteConnection(pg);
+  constructor(session: PgliteSession, closeOnDestroy: boolean) {
+    this.#session = session;
+    this.#connection = new PGliteConnection(session);
     this.#closeOnDestroy = closeOnDestroy;
   }
 
   async init(): Promise<void> {
-    await this.#pg.waitReady;
+    // the session is open when the dialect gets it
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -151,9 +124,9 @@ class PGliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    if (this.#closeOnDestroy && !this.#pg.closed) {
+    if (this.#closeOnDestroy) {
       this.#closeOnDestroy = false;
-      await this.#pg.close();
+      await this.#session.close();
     }
   }
 }
@@ -164,16 +137,16 @@ function savepointCommand(command: string, name: string): RawNode {
 }
 
 /**
- * Kysely dialect over an open PGlite instance.
- * @param pg the instance (create it with `parsers: pgliteParsers()` for results identical to `pg`).
- * @param closeOnDestroy when true, `kysely.destroy()` also closes PGlite.
+ * Kysely dialect over an open PGlite session (pglite-session.ts: in this thread, or pglite-thread.ts: on its own).
+ * @param session the session (its instance opened by `openPglite`, for results identical to `pg`).
+ * @param closeOnDestroy when true, `kysely.destroy()` also closes the session.
  */
 export class PGliteDialect implements Dialect {
-  readonly #pg: PGlite;
+  readonly #session: PgliteSession;
   readonly #closeOnDestroy: boolean;
 
-  constructor(pg: PGlite, opts: { closeOnDestroy?: boolean } = {}) {
-    this.#pg = pg;
+  constructor(session: PgliteSession, opts: { closeOnDestroy?: boolean } = {}) {
+    this.#session = session;
     this.#closeOnDestroy = opts.closeOnDestroy ?? true;
   }
 
@@ -182,7 +155,7 @@ export class PGliteDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return new PGliteDriver(this.#pg, this.#closeOnDestroy);
+    return new PGliteDriver(this.#session, this.#closeOnDestroy);
   }
 
   createQueryCompiler(): QueryCompiler {

@@ -49,10 +49,15 @@ function runPgliteTemplate(): Blob | null {
   return new Blob([readFileSync(file)]);
 }
 
+/** The migrated PGlite template dump: the run's (env), else one built once in this process. */
+export function testPgliteTemplate(): Promise<Blob> {
+  pgliteTemplate ??= (async () => runPgliteTemplate() ?? createPgliteTemplate())();
+  return pgliteTemplate;
+}
+
 /** Opens a fresh migrated in-memory PGlite store (from the run's template dump, else a per-process one). */
 export async function openPgliteTestStore(): Promise<Store> {
-  pgliteTemplate ??= (async () => runPgliteTemplate() ?? createPgliteTemplate())();
-  return openStore({ dataDir: 'memory://', pgliteTemplate: await pgliteTemplate });
+  return openStore({ dataDir: 'memory://', pgliteTemplate: await testPgliteTemplate() });
 }
 
 let cluster: Promise<PostgresCluster | null> | undefined;

@@ -51,7 +51,7 @@ export async function start(config: Config, out: Output): Promise<Running> {
   let sip: SipRoles | null = null;
   let background: BackgroundRoles | null = null;
   try {
-    out.info(`store: ${store.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}, migrations applied`);
+    out.info(`store: ${store.kind === 'pglite' ? 'embedded PGlite (on its own thread)' : 'PostgreSQL'}, migrations applied`);
     const first = await firstStart(store.db, config);
     if (first.fresh) out.info(`first start: proxy addresses set to ${config.publicIp}`);
     if (first.demo && first.demo.ok && first.demo.created) {
