@@ -38,6 +38,11 @@ export interface Store {
   kind: 'pglite' | 'postgres';
   /** Closes the pool / PGlite instance. Call it on shutdown: PGlite flushes its data directory here. */
   close(): Promise<void>;
+  /**
+   * Resolves if the store can no longer serve and will not recover: the PGlite thread died. (A PostgreSQL pool
+   * reconnects, and an in-process PGlite fails with its caller: neither resolves it.)
+   */
+  readonly failed: Promise<Error>;
 }
 
 export const DEFAULT_PGLITE_DIR = './data/pglite';
@@ -51,9 +56,8 @@ export const DEFAULT_PGLITE_DIR = './data/pglite';
  */
 export async function openStore(cfg: StoreConfig = {}): Promise<Store> {
   const kind = cfg.databaseUrl ? 'postgres' : 'pglite';
-  const dialect = cfg.databaseUrl
-    ? postgresDialect(cfg.databaseUrl, cfg.poolMax ?? 10)
-    : new PGliteDialect(await openPgliteSession(cfg), { closeOnDestroy: true });
+  const session = cfg.databaseUrl ? undefined : await openPgliteSession(cfg);
+  const dialect = session ? new PGliteDialect(session, { closeOnDestroy: true }) : postgresDialect(cfg.databaseUrl!, cfg.poolMax ?? 10);
   const db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
   let closed = false;
   const store: Store = {
@@ -63,7 +67,10 @@ export async function openStore(cfg: StoreConfig = {}): Promise<Store> {
       if (closed) return;
       closed = true;
       await db.destroy();
+      // Kysely destroys only a driver it initialised: a store that never ran a statement still holds its session
+      await session?.close();
     },
+    failed: session?.failed ?? new Promise<Error>(() => undefined),
   };
   if (cfg.migrate !== false) {
     try {

@@ -16,8 +16,10 @@ export interface StatementResult {
 export interface PgliteSession {
   /** One statement (with parameters), or any SQL text without them (several statements, no rows back). */
   run(sql: string, parameters: readonly unknown[]): Promise<StatementResult>;
-  /** Flushes the data directory and ends the session; statements after it are refused. */
+  /** Flushes the data directory and ends the session; statements after it are refused. Once is enough. */
   close(): Promise<void>;
+  /** Resolves if the session ends without `close()` (its thread died): every statement fails from then on. */
+  readonly failed: Promise<Error>;
 }
 
 /** Parsers handed to `new PGlite({ parsers })` so results match the `pg` backend (see type-parsers.ts). */
@@ -67,10 +69,14 @@ export async function runStatement(pg: PGlite, sql: string, parameters: readonly
 
 /** A session on an instance of this thread. */
 export function inProcessSession(pg: PGlite): PgliteSession {
+  let closing: Promise<void> | undefined;
   return {
     run: (sql, parameters) => runStatement(pg, sql, parameters),
-    async close() {
-      if (!pg.closed) await pg.close();
+    close() {
+      closing ??= pg.closed ? Promise.resolve() : pg.close();
+      return closing;
     },
+    // a failure here is the caller's own thread failing: nothing to tell
+    failed: new Promise<Error>(() => undefined),
   };
 }

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         port.postMessage({ id: req.id, ok: false, error: toWire(e) } satisfies StoreThreadReply);
       }
       if (req.op === 'close') port.close();
-    });
+    }).catch(() => undefined); // nothing above throws; a rejected chain would stop every later statement
   });
 }
 

@@ -32,31 +32,42 @@ export type StoreThreadReply = { id: number; ok: true; result: StatementResult }
 
 const LOADER = new URL('../../bin/typescript.mjs', import.meta.url).href;
 
-function fromWire(w: WireError): Error {
+/** The thread's error, with the stack of the call that sent the statement (`origin`), as an in-process error has. */
+function fromWire(w: WireError, origin: Error): Error {
   const e = new Error(w.message);
   e.name = w.name;
+  const frames = origin.stack?.split('\n').slice(1).join('\n');
+  if (frames) e.stack = `${w.name}: ${w.message}\n${frames}`;
   return Object.assign(e, w.fields);
 }
 
-/** Starts the store thread and opens PGlite there; rejects with PGlite's own error when it cannot open. */
-export async function openPgliteThread(dataDir: string, template?: Blob): Promise<PgliteSession> {
+/**
+ * Starts the store thread and opens PGlite there; rejects with PGlite's own error when it cannot open.
+ * `workerUrl`: another thread speaking the same messages (tests of a thread that dies).
+ */
+export async function openPgliteThread(dataDir: string, template?: Blob, workerUrl = new URL('./pglite-thread-worker.ts', import.meta.url)): Promise<PgliteSession> {
   const data: StoreThreadData = { dataDir };
   const transferList: ArrayBuffer[] = [];
   if (template) {
     data.template = await template.arrayBuffer();
     transferList.push(data.template);
   }
-  const worker = new Worker(new URL('./pglite-thread-worker.ts', import.meta.url), {
+  const worker = new Worker(workerUrl, {
     workerData: data,
     transferList,
     name: 'switchyard-store',
     // the thread loads its TypeScript with the platform's loader, whatever loaded this one
     execArgv: ['--import', LOADER],
   });
-  const pending = new Map<number, { resolve: (r: StatementResult) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (r: StatementResult) => void; reject: (e: Error) => void; origin: Error }>();
   let nextId = 1;
   /** set once the thread can take no more statements: why, for every later caller */
   let ended: string | undefined;
+  let closed = false;
+  let reportFailure: (e: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => {
+    reportFailure = resolve;
+  });
 
   const settle = (reply: StoreThreadReply): void => {
     const p = pending.get(reply.id);
@@ -64,9 +75,10 @@ export async function openPgliteThread(dataDir: string, template?: Blob): Promis
     pending.delete(reply.id);
     if (pending.size === 0) worker.unref();
     if (reply.ok) p.resolve(reply.result);
-    else p.reject(fromWire(reply.error));
+    else p.reject(fromWire(reply.error, p.origin));
   };
   const endAll = (why: string): void => {
+    if (ended === undefined && !closed) reportFailure(new Error(why));
     ended ??= why;
     for (const p of pending.values()) p.reject(new Error(ended));
     pending.clear();
@@ -74,7 +86,8 @@ export async function openPgliteThread(dataDir: string, template?: Blob): Promis
   const request = (req: StoreThreadRequest): Promise<StatementResult> =>
     new Promise((resolve, reject) => {
       if (ended !== undefined) return reject(new Error(ended));
-      pending.set(req.id, { resolve, reject });
+      // the caller's stack, for the error a failed statement comes back with (a few µs; statements cost far more)
+      pending.set(req.id, { resolve, reject, origin: new Error() });
       if (pending.size === 1) worker.ref();
       try {
         worker.postMessage(req);
@@ -93,7 +106,7 @@ export async function openPgliteThread(dataDir: string, template?: Blob): Promis
   // id 0: the thread's start
   try {
     await new Promise<void>((resolve, reject) => {
-      pending.set(0, { resolve: () => resolve(), reject });
+      pending.set(0, { resolve: () => resolve(), reject, origin: new Error() });
     });
   } catch (e) {
     await worker.terminate();
@@ -105,13 +118,16 @@ export async function openPgliteThread(dataDir: string, template?: Blob): Promis
     run: (sql, parameters) => request({ id: nextId++, op: 'run', sql, parameters }),
     close() {
       closing ??= (async () => {
-        if (ended === undefined) {
-          await request({ id: nextId++, op: 'close' });
-          ended = 'store closed';
+        closed = true;
+        try {
+          if (ended === undefined) await request({ id: nextId++, op: 'close' });
+        } finally {
+          ended ??= 'store closed';
+          await worker.terminate();
         }
-        await worker.terminate();
       })();
       return closing;
     },
+    failed,
   };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { openPgliteThread } from '../../src/store/pglite-thread.ts';
 import { classifyDbError } from '../../src/store/errors.ts';
 import { testPgliteTemplate } from '../support/stores.ts';
 
@@ -156,6 +157,32 @@ describe('PGlite on the store thread', () => {
       const file = join(dir, 'not-a-dir');
       await import('node:fs/promises').then((fs) => fs.writeFile(file, 'x'));
       await assert.rejects(openStore({ dataDir: join(file, 'pglite'), pgliteThread: true }), /ENOTDIR|not a directory/i);
+    });
+  });
+
+  it('a store thread that dies fails the statement in flight and every later one, and resolves `failed`', async () => {
+    const session = await openPgliteThread('memory://', undefined, new URL('./fixtures/dying-store-thread.ts', import.meta.url));
+    await assert.rejects(session.run('select 1', []), /store thread exited \(code 3\)/);
+    assert.match((await session.failed).message, /exited \(code 3\)/);
+    await assert.rejects(session.run('select 1', []), /exited/);
+    await session.close();
+  });
+
+  it('a closed session refuses statements with the reason, and closes once', async () => {
+    const session = await openPgliteThread('memory://');
+    assert.deepEqual((await session.run('select 1 as one', [])).rows, [{ one: 1 }]);
+    await Promise.all([session.close(), session.close()]);
+    await assert.rejects(session.run('select 1', []), /store closed/);
+  });
+
+  it('an error carries the stack of the statement\'s caller', async () => {
+    await withStore('memory://', async (s) => {
+      const err = await sql`select * from no_such_table`.execute(s.db).then(
+        () => assert.fail('accepted'),
+        (e: unknown) => e as Error,
+      );
+      assert.equal((err as { code?: string }).code, '42P01');
+      assert.match(err.stack ?? '', /pglite-thread\.test\.ts/);
     });
   });
 });

@@ -166,7 +166,7 @@ export class CallRecorder {
   #kick(): void {
     if (this.#running || this.#closed || this.#retry) return;
     // Wait a little: changes made meanwhile are coalesced, and every flush costs a few statements whatever the
-    // number of calls in it (on PGlite a statement costs 0.5–1 ms of this thread, plus ~50 µs per row).
+    // number of calls in it (on PGlite a statement costs 0.5–1 ms of the store thread, plus ~50 µs per row).
     const delay = this.#opts.delayMs ?? 1000;
     this.#running = new Promise<void>((resolve) => {
       this.#wake = resolve;

@@ -1,7 +1,7 @@
 // The recorder's multi-row statements, each with one JSON (or array) parameter instead of one parameter per column
 // and row: the SQL text stays the same whatever the batch size, and PostgreSQL / PGlite bind one value instead of
-// thousands. On the embedded store (PGlite, on the signalling thread) this is about 40 % cheaper than a VALUES list
-// for batches of 20–100 rows (bench/edge/store-cost.ts). json_populate_recordset reads the JSON keys as column names.
+// thousands. On the embedded store (PGlite, measured when it ran on the signalling thread; it has its own thread now)
+// this is about 40 % cheaper than a VALUES list for batches of 20–100 rows (bench/edge/store-cost.ts). json_populate_recordset reads the JSON keys as column names.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema/index.ts';
 import type { ActiveCallState } from '../../store/schema/vpbx.ts';

@@ -93,7 +93,12 @@ export async function start(config: Config, out: Output): Promise<Running> {
     out.info(`switchyard ready${httpUrl ? `: ${httpUrl}` : ''}`);
 
     let stopped = false;
-    const death = sip.death;
+    // the store thread dying is as fatal as a SIP role dying: every statement would fail from then on
+    const storeDeath = store.failed.then((e) => {
+      out.error(`store: ${e.message}`);
+      return e;
+    });
+    const death = Promise.race([sip.death, storeDeath]);
     return {
       httpUrl,
       death,

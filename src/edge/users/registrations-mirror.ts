@@ -111,8 +111,8 @@ export class RegistrationsMirror {
   }
 
   // One transaction per flush, whatever the number of dirty AoRs: one DELETE of their rows and one multi-row upsert
-  // per chunk. A query costs about as much as a REGISTER's whole signalling on an embedded store (PGlite runs on
-  // this thread), so a write per AoR would double the CPU of each refresh.
+  // per chunk. A query costs about as much as a REGISTER's whole signalling on an embedded store (PGlite, on its own
+  // thread: src/store/pglite-thread.ts), so a write per AoR would double the CPU of each refresh.
   async #write(): Promise<void> {
     if (this.#dirty.size === 0) return;
     const batch = [...this.#dirty];
