@@ -104,10 +104,16 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
             onTimeout: (callId) => appRef?.mediaTimeout(callId),
           },
           rtpengine: { inactivityTimeoutMs: mediaTimeoutMs, onTimeout: (callId) => appRef?.mediaTimeout(callId) },
+          // the relay's packets never reach the signalling thread (src/media/builtin/thread.ts)
+          builtinThread: true,
         },
       );
       roles.media = media;
       stoppers.push(() => media.close());
+      void media.failed?.then((err) => {
+        out.error(`media: ${err.message}`);
+        died(err);
+      });
       const health = await media.ping();
       if (!health.ok) out.error(`media: ${config.media.kind} not answering (${health.detail.join('; ')}): calls will fail with 503`);
       const recorder = new CallRecorder(store.db, { node: config.nodeName, onError });

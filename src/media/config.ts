@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { BuiltinMediaEngine, type BuiltinEngineOptions } from './builtin/engine.ts';
 import type { MediaEngine } from './engine.ts';
+import { BuiltinEngineThread } from './builtin/thread.ts';
 import { DEFAULT_RELAY_SET, RtpengineMediaEngine } from './rtpengine/engine.ts';
 import type { RelayAddress, RelaySetOptions } from './rtpengine/relay-set.ts';
 import type { InactivityOptions } from './rtpengine/inactivity.ts';
@@ -43,12 +44,14 @@ export function parseMediaSpec(raw: string): MediaSpecResult {
 
 export interface EngineFactoryOptions {
   builtin?: BuiltinEngineOptions;
+  /** builtin: run the relay on a thread of its own (builtin/thread.ts), off the caller's (signalling) thread */
+  builtinThread?: boolean;
   rtpengine?: RelaySetOptions & InactivityOptions & { relaySets?: Record<string, readonly RelayAddress[]> };
 }
 
 /** The composition root's one call: the engine the MEDIA setting names. */
 export function createMediaEngine(spec: MediaSpec, opts: EngineFactoryOptions = {}): MediaEngine {
-  if (spec.kind === 'builtin') return new BuiltinMediaEngine(opts.builtin);
+  if (spec.kind === 'builtin') return opts.builtinThread === true ? new BuiltinEngineThread(opts.builtin) : new BuiltinMediaEngine(opts.builtin);
   return new RtpengineMediaEngine({
     ...opts.rtpengine,
     relaySets: { ...opts.rtpengine?.relaySets, [DEFAULT_RELAY_SET]: spec.relays },

@@ -107,4 +107,9 @@ export interface MediaEngine {
   ping(): Promise<EngineHealth>;
   /** Releases everything the engine holds (sockets, timers). */
   close(): Promise<void>;
+  /**
+   * Resolves if the engine stops working for good without `close()` (the builtin engine's thread died). Absent
+   * for engines that cannot: a remote rtpengine that goes away is retried and reported per request.
+   */
+  readonly failed?: Promise<Error>;
 }

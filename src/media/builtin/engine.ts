@@ -34,6 +34,14 @@ export interface BuiltinEngineOptions {
   now?: () => number;
 }
 
+/** The option checks of the constructor, also run where the engine is started on a thread (thread.ts). */
+export function checkBuiltinOptions(opts: BuiltinEngineOptions): void {
+  const bind = opts.bindAddress ?? '127.0.0.1';
+  if (opts.advertisedAddress === undefined && (bind === '0.0.0.0' || bind === '::')) {
+    throw new RangeError('advertisedAddress is required when binding every interface');
+  }
+}
+
 export class BuiltinMediaEngine implements MediaEngine {
   readonly kind = 'builtin';
   readonly capabilities = { transcoding: false };
@@ -45,10 +53,8 @@ export class BuiltinMediaEngine implements MediaEngine {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly opts: BuiltinEngineOptions = {}) {
+    checkBuiltinOptions(opts);
     const bind = opts.bindAddress ?? '127.0.0.1';
-    if (opts.advertisedAddress === undefined && (bind === '0.0.0.0' || bind === '::')) {
-      throw new RangeError('advertisedAddress is required when binding every interface');
-    }
     this.advertised = opts.advertisedAddress ?? bind;
     this.now = opts.now ?? Date.now;
     this.pool = new PortPool(bind, opts.portMin ?? 13000, opts.portMax ?? 19000, { ...opts.portReuse, now: () => this.now() });

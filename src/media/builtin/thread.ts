@@ -1,0 +1,144 @@
+// The builtin engine on a thread of its own (`switchyard start`). The relay handles every RTP and RTCP packet of
+// every call: about 200 packets a second per call at 20 ms packetisation, each received and sent again. On the
+// SIP signalling thread that load grows with the calls up and delays signalling; here it has a worker thread
+// (thread-worker.ts) and the B2BUA talks to it through the same MediaEngine interface it uses for rtpengine:
+// offer, answer and delete are messages, and so is a media timeout coming back.
+//
+// The thread does not keep the process alive while nobody waits on it (as the store thread, src/store/
+// pglite-thread.ts); its relay sockets live in the thread and close with `close()`.
+import { Worker } from 'node:worker_threads';
+import {
+  mediaError,
+  type AnswerRequest,
+  type CallStats,
+  type DeleteRequest,
+  type EngineHealth,
+  type MediaEngine,
+  type MediaResult,
+  type OfferRequest,
+} from '../engine.ts';
+import { checkBuiltinOptions, type BuiltinEngineOptions } from './engine.ts';
+
+/** What the thread is started with: the engine's options without the functions (they stay here). */
+export type EngineThreadData = Omit<BuiltinEngineOptions, 'onTimeout' | 'now'>;
+
+export type EngineThreadRequest =
+  | { id: number; op: 'offer'; req: OfferRequest }
+  | { id: number; op: 'answer'; req: AnswerRequest }
+  | { id: number; op: 'delete'; req: DeleteRequest }
+  | { id: number; op: 'query'; callId: string }
+  | { id: number; op: 'ping' }
+  | { id: number; op: 'close' };
+
+export type EngineThreadMessage =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; message: string }
+  | { event: 'timeout'; callId: string };
+
+const LOADER = new URL('../../../bin/typescript.mjs', import.meta.url).href;
+
+export class BuiltinEngineThread implements MediaEngine {
+  readonly kind = 'builtin';
+  readonly capabilities = { transcoding: false };
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  /** why the thread takes no more requests */
+  #ended: string | undefined;
+  #closing: Promise<void> | undefined;
+  #reportFailure: (e: Error) => void = () => undefined;
+  readonly failed = new Promise<Error>((resolve) => {
+    this.#reportFailure = resolve;
+  });
+
+  /**
+   * @param workerUrl another thread speaking the same messages (tests of a thread that dies)
+   * @throws RangeError for options the engine would refuse (checked here, before the thread starts)
+   */
+  constructor(opts: BuiltinEngineOptions = {}, workerUrl = new URL('./thread-worker.ts', import.meta.url)) {
+    checkBuiltinOptions(opts);
+    const { onTimeout, now: _now, ...data } = opts;
+    this.#worker = new Worker(workerUrl, {
+      workerData: data satisfies EngineThreadData,
+      name: 'switchyard-media',
+      // the thread loads its TypeScript with the platform's loader, whatever loaded this one
+      execArgv: ['--import', LOADER],
+    });
+    this.#worker.unref();
+    this.#worker.on('message', (m: EngineThreadMessage) => {
+      if ('event' in m) return onTimeout?.(m.callId);
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (this.#pending.size === 0) this.#worker.unref();
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new Error(m.message));
+    });
+    this.#worker.on('error', (e) => this.#end(`media thread failed: ${e.message}`));
+    this.#worker.on('exit', (code) => this.#end(`media thread exited (code ${code})`));
+  }
+
+  offer(req: OfferRequest): Promise<MediaResult<{ sdp: string }>> {
+    return this.#engineCall({ id: this.#nextId++, op: 'offer', req });
+  }
+
+  answer(req: AnswerRequest): Promise<MediaResult<{ sdp: string }>> {
+    return this.#engineCall({ id: this.#nextId++, op: 'answer', req });
+  }
+
+  delete(req: DeleteRequest): Promise<MediaResult<{}>> {
+    return this.#engineCall({ id: this.#nextId++, op: 'delete', req });
+  }
+
+  query(callId: string): Promise<MediaResult<{ stats: CallStats }>> {
+    return this.#engineCall({ id: this.#nextId++, op: 'query', callId });
+  }
+
+  async ping(): Promise<EngineHealth> {
+    try {
+      return (await this.#request({ id: this.#nextId++, op: 'ping' })) as EngineHealth;
+    } catch (e) {
+      return { ok: false, detail: [(e as Error).message] };
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#ended === undefined) await this.#request({ id: this.#nextId++, op: 'close' }).catch(() => undefined);
+      this.#end('media engine closed');
+      await this.#worker.terminate();
+    })();
+    return this.#closing;
+  }
+
+  /** A request whose failure (the thread gone, an exception there) is the engine's error value, as from rtpengine. */
+  async #engineCall<T>(req: EngineThreadRequest): Promise<MediaResult<T>> {
+    try {
+      return (await this.#request(req)) as MediaResult<T>;
+    } catch (e) {
+      return mediaError('engine_error', (e as Error).message);
+    }
+  }
+
+  #request(req: EngineThreadRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.#ended !== undefined) return reject(new Error(this.#ended));
+      this.#pending.set(req.id, { resolve, reject });
+      if (this.#pending.size === 1) this.#worker.ref();
+      try {
+        this.#worker.postMessage(req);
+      } catch (e) {
+        this.#pending.delete(req.id);
+        if (this.#pending.size === 0) this.#worker.unref();
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+  }
+
+  #end(why: string): void {
+    if (this.#ended === undefined && this.#closing === undefined) this.#reportFailure(new Error(why));
+    this.#ended ??= why;
+    for (const p of this.#pending.values()) p.reject(new Error(this.#ended));
+    this.#pending.clear();
+  }
+}
