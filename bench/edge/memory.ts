@@ -11,6 +11,13 @@ import { sleep } from '../support/proc.ts';
 /** Timer J / L / M (64 × T1 = 32 s) plus margin. */
 export const SETTLE_MS = 34_000;
 
+/**
+ * How long the builtin relay keeps a released port pair bound for reuse (port-pool.ts keepIdleMs, 30 s) plus its
+ * sweep interval (5 s) and margin. Read sooner after a ramp, the baseline counts thousands of idle sockets that are
+ * closed during the hold, and the per-call figure comes out too small, even negative.
+ */
+const RELAY_IDLE_MS = 37_000;
+
 async function reading(side: Side): Promise<Mem> {
   return { state: await side.sys.memory(), resident: side.sys.resident() };
 }
@@ -66,8 +73,9 @@ async function noCallsInProgress(sides: Side[]): Promise<void> {
  * stays under the builtin media engine's 60 s inactivity timeout (SIPp sends no RTP).
  */
 export async function callMemory(bin: string, sides: Side[], users: BenchUsers, rate: number, calls: number): Promise<void> {
-  await sleep(SETTLE_MS); // the call ramp's transactions go first
   await noCallsInProgress(sides);
+  // then the last calls' transactions and the relay's idle port pairs go
+  await sleep(Math.max(SETTLE_MS, RELAY_IDLE_MS));
   const before = new Map<Side, Mem>();
   for (const side of sides) before.set(side, await reading(side));
   const rampMs = (calls / rate) * 1000;
