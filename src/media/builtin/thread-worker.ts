@@ -2,10 +2,12 @@
 // answered as they complete; a media timeout is told to the main thread as an event.
 import { parentPort, workerData } from 'node:worker_threads';
 import { BuiltinMediaEngine } from './engine.ts';
-import type { EngineThreadData, EngineThreadMessage, EngineThreadRequest } from './thread.ts';
+import { TurnBatcher, type EngineThreadData, type EngineThreadMessage, type EngineThreadRequest } from './thread.ts';
 
 const port = parentPort!;
-const post = (m: EngineThreadMessage): void => port.postMessage(m);
+// replies and events of a turn go back as one message (thread.ts)
+const out = new TurnBatcher<EngineThreadMessage>((batch) => port.postMessage(batch));
+const post = (m: EngineThreadMessage): void => out.push(m);
 const engine = new BuiltinMediaEngine({
   ...(workerData as EngineThreadData),
   onTimeout: (callId) => post({ event: 'timeout', callId }),
@@ -28,11 +30,15 @@ function run(req: EngineThreadRequest): Promise<unknown> {
   }
 }
 
-port.on('message', (req: EngineThreadRequest) => {
-  run(req).then(
-    (result) => post({ id: req.id, ok: true, result }),
-    (e: unknown) => post({ id: req.id, ok: false, message: e instanceof Error ? e.message : String(e) }),
-  ).finally(() => {
-    if (req.op === 'close') port.close();
-  });
+port.on('message', (batch: EngineThreadRequest[]) => {
+  for (const req of batch) {
+    run(req).then(
+      (result) => post({ id: req.id, ok: true, result }),
+      (e: unknown) => post({ id: req.id, ok: false, message: e instanceof Error ? e.message : String(e) }),
+    ).finally(() => {
+      if (req.op !== 'close') return;
+      out.flush(); // the close reply goes before the port closes
+      port.close();
+    });
+  }
 });
