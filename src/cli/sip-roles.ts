@@ -137,7 +137,10 @@ export async function startSipRoles(config: Config, store: Store, out: Output): 
         await recorder.shutdown();
       });
       const a = app.address;
-      roles.banner.push(`  app (B2BUA)        sip:${a.host}:${a.port} (${a.transport}, edges only), media ${media.kind} ${health.detail.join(', ')}`);
+      // the builtin engine's health line names it already ("builtin 0 calls, …"); rtpengine's lists its relays
+      const detail = health.detail.join(', ');
+      const engine = detail.startsWith(media.kind) ? detail : `${media.kind} ${detail}`;
+      roles.banner.push(`  app (B2BUA)        sip:${a.host}:${a.port} (${a.transport}, edges only), media ${engine}`);
     }
 
     if (wantEdge) {
