@@ -3,7 +3,10 @@
 // the count. Both sit behind one small synchronous interface: routing asks the count on the hot path, so the Redis
 // counter answers from a local cache kept current by Redis pub/sub (a soft limit: two calls racing on two nodes
 // within a few milliseconds may both get through).
+import { randomBytes } from 'node:crypto';
 import type { RuntimeRedis } from '../../store/runtime/redis.ts';
+
+const randomEpoch = (): string => randomBytes(8).toString('hex');
 
 export interface CallCounter {
   count(userId: number): number;
@@ -40,21 +43,37 @@ export interface RedisCallCounterOptions {
   onError?: (err: unknown) => void;
 }
 
-// KEYS[1] calls-seq, KEYS[2..] calls:<user>   ARGV: 1 ttl ms  2 channel  then per key: user id, delta
-// Returns {seq, count} per user; publishes "seq user count" per user so every node's cache applies changes in
-// Redis order. One script carries every change of an event-loop turn (a call adds or removes two users at once).
+// The counts belong to one Redis "epoch": a random id in `calls-epoch`, set by whoever finds none. A Redis restarted
+// without persistence has lost every count and starts its sequence again at 1; its new epoch tells every node to
+// forget what it cached (else a count from before the restart, ahead in sequence, would hold a user busy until the
+// TTL). Changes then count again from zero: calls in progress at the restart are not counted (a soft limit, as
+// documented above), and their ends never take a count below zero.
+//
+// KEYS[1] calls-epoch, KEYS[2] calls-seq, KEYS[3..] calls:<user>   ARGV: 1 ttl ms  2 channel  3 epoch proposed
+// then per key: user id, delta. Returns {epoch, seq, count, seq, count…}; publishes "epoch seq user count" per user
+// so every node's cache applies changes in Redis order. One script carries every change of an event-loop turn (a
+// call adds or removes two users at once).
 const CHANGE = `
-local out = {}
-for i = 2, #KEYS do
-  local user = ARGV[2 * i - 1]
-  local n = redis.call('INCRBY', KEYS[i], ARGV[2 * i])
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then epoch = ARGV[3]; redis.call('SET', KEYS[1], epoch) end
+local out = {epoch}
+for i = 3, #KEYS do
+  local user = ARGV[2 * i - 2]
+  local n = redis.call('INCRBY', KEYS[i], ARGV[2 * i - 1])
   if n <= 0 then redis.call('DEL', KEYS[i]); n = 0 else redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
-  local seq = redis.call('INCR', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], seq .. ' ' .. user .. ' ' .. n)
+  local seq = redis.call('INCR', KEYS[2])
+  redis.call('PUBLISH', ARGV[2], epoch .. ' ' .. seq .. ' ' .. user .. ' ' .. n)
   out[#out + 1] = seq
   out[#out + 1] = n
 end
 return out
+`;
+
+// KEYS[1] calls-epoch  ARGV[1] epoch proposed. The epoch in force (set to the proposal when there is none).
+const EPOCH = `
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch) end
+return epoch
 `;
 
 interface Cached {
@@ -69,6 +88,8 @@ export class RedisCallCounter implements CallCounter {
   readonly #now: () => number;
   readonly #onError: (err: unknown) => void;
   readonly #cache = new Map<number, Cached>();
+  /** the Redis epoch the cache belongs to */
+  #epoch = '';
   /** local changes not yet confirmed by Redis (counted at once, so a burst on this node sees itself) */
   readonly #pending = new Map<number, number>();
   #inFlight = new Set<Promise<void>>();
@@ -84,25 +105,53 @@ export class RedisCallCounter implements CallCounter {
     this.#onError = o.onError ?? ((e) => console.error('call counter (redis):', e));
   }
 
-  /** Subscribes, then loads the current counts. */
+  /** Subscribes, then loads the current counts; after every reconnect it checks whether Redis lost them. */
   static async open(o: RedisCallCounterOptions): Promise<RedisCallCounter> {
     const c = new RedisCallCounter(o);
     c.#unsubscribe = await c.#r.subscribe(c.#r.key('calls'), (m) => c.#onMessage(m));
-    const seq = Number((await c.#r.client.get(c.#r.key('calls-seq'))) ?? 0);
+    await c.#load();
+    const onReady = (): void => {
+      c.#checkEpoch().catch(c.#onError);
+    };
+    c.#r.client.on('ready', onReady);
+    const unsubscribe = c.#unsubscribe;
+    c.#unsubscribe = () => {
+      unsubscribe();
+      c.#r.client.off('ready', onReady);
+    };
+    return c;
+  }
+
+  /** The epoch in force and its counts (at open). */
+  async #load(): Promise<void> {
+    await this.#checkEpoch();
+    const r = this.#r;
+    const seq = Number((await r.client.get(r.key('calls-seq'))) ?? 0);
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await c.#r.client.scan(cursor, 'MATCH', `${c.#r.key('calls')}:*`, 'COUNT', 500);
+      const [next, batch] = await r.client.scan(cursor, 'MATCH', `${r.key('calls')}:*`, 'COUNT', 500);
       cursor = next;
       keys.push(...batch);
     } while (cursor !== '0');
-    const values = keys.length > 0 ? await c.#r.client.mget(...keys) : [];
+    const values = keys.length > 0 ? await r.client.mget(...keys) : [];
     keys.forEach((k, i) => {
-      const user = Number(k.slice(c.#r.key('calls').length + 1));
+      const user = Number(k.slice(r.key('calls').length + 1));
       const n = Number(values[i] ?? 0);
-      if (Number.isInteger(user) && n > 0) c.#apply(user, seq, n);
+      if (Number.isInteger(user) && n > 0) this.#apply(this.#epoch, user, seq, n);
     });
-    return c;
+  }
+
+  /** The epoch in force (at open, and after a reconnect: a Redis restarted without persistence has a new one). */
+  async #checkEpoch(): Promise<void> {
+    this.#useEpoch(String(await this.#r.script(EPOCH, [this.#r.key('calls-epoch')], [randomEpoch()])));
+  }
+
+  /** Adopts `epoch`; the counts cached under another one are gone with the Redis that held them. */
+  #useEpoch(epoch: string): void {
+    if (epoch === this.#epoch) return;
+    if (this.#epoch !== '') this.#cache.clear();
+    this.#epoch = epoch;
   }
 
   count(userId: number): number {
@@ -144,14 +193,15 @@ export class RedisCallCounter implements CallCounter {
     for (const [u, d] of this.#batch) if (d === 0 && this.#pending.get(u) === 0) this.#pending.delete(u);
     this.#batch.clear();
     if (changes.length === 0) return;
-    const keys = [this.#r.key('calls-seq'), ...changes.map(([u]) => this.#r.key('calls', String(u)))];
-    const args: Array<string | number> = [this.#ttl, this.#r.key('calls')];
+    const keys = [this.#r.key('calls-epoch'), this.#r.key('calls-seq'), ...changes.map(([u]) => this.#r.key('calls', String(u)))];
+    const args: Array<string | number> = [this.#ttl, this.#r.key('calls'), randomEpoch()];
     for (const [u, d] of changes) args.push(u, d);
     const p = this.#r
       .script(CHANGE, keys, args)
       .then((res) => {
-        const r = res as number[];
-        changes.forEach(([u], i) => this.#apply(u, Number(r[2 * i]), Number(r[2 * i + 1])));
+        const r = res as Array<string | number>;
+        const epoch = String(r[0]);
+        changes.forEach(([u], i) => this.#apply(epoch, u, Number(r[1 + 2 * i]), Number(r[2 + 2 * i])));
       })
       .catch(this.#onError)
       .finally(() => {
@@ -166,13 +216,15 @@ export class RedisCallCounter implements CallCounter {
   }
 
   #onMessage(m: string): void {
-    const [seq, user, n] = m.split(' ').map(Number);
-    if (seq === undefined || user === undefined || n === undefined || [seq, user, n].some((v) => !Number.isFinite(v))) return;
-    this.#apply(user, seq, n);
+    const [epoch, ...rest] = m.split(' ');
+    const [seq, user, n] = rest.map(Number);
+    if (!epoch || seq === undefined || user === undefined || n === undefined || [seq, user, n].some((v) => !Number.isFinite(v))) return;
+    this.#apply(epoch, user, seq, n);
   }
 
   /** Changes apply in Redis order: an older value (reply or message that arrived late) never wins. */
-  #apply(user: number, seq: number, n: number): void {
+  #apply(epoch: string, user: number, seq: number, n: number): void {
+    this.#useEpoch(epoch);
     const c = this.#cache.get(user);
     if (c && c.seq >= seq) return;
     if (n <= 0) this.#cache.set(user, { n: 0, seq, until: 0 });

@@ -274,4 +274,53 @@ describe('RedisCallCounter', { skip: redisSkipReason() }, () => {
     await until(() => b.count(1) === 0 && b.count(2) === 1);
     assert.deepEqual([a.count(1), a.count(2)], [0, 1]);
   });
+
+  it('survives a Redis outage, and forgets counts a Redis restarted without persistence lost', async () => {
+    const own = await startRedis(); // killed and restarted here: not the suite's server
+    const errors: unknown[] = [];
+    const mine: Array<{ close(): Promise<void> }> = [];
+    try {
+      const open = async () => {
+        const r = await openRuntimeRedis(own.url, { commandTimeoutMs: 500, retries: 1 });
+        assert.ok(r.ok);
+        mine.push(r.redis);
+        const c = await RedisCallCounter.open({ redis: r.redis, onError: (e) => errors.push(e) });
+        mine.push(c);
+        return c;
+      };
+      const a = await open();
+      const b = await open();
+      a.add(7);
+      a.add(7);
+      await a.settled();
+      await until(() => b.count(7) === 2);
+
+      await own.kill();
+      // Redis gone: changes neither throw nor hang; they count locally until Redis refuses them
+      a.add(3);
+      assert.equal(a.count(3), 1);
+      await a.settled();
+      assert.ok(errors.length > 0, 'the failed change is reported');
+      assert.equal(a.count(3), 0, 'a change Redis never took is not kept');
+      assert.equal(b.count(7), 2, 'counts cached before the outage still count while Redis is away');
+
+      await own.restart(); // empty: every count, the sequence and the epoch are gone
+      // after reconnecting, both nodes find a new epoch and drop what they cached: user 7 is not left busy
+      await until(() => a.count(7) === 0 && b.count(7) === 0, 15_000);
+      a.add(9);
+      await a.settled();
+      await until(() => b.count(9) === 1, 15_000);
+      // the calls of user 7 still up at the restart end: never below zero
+      a.remove(7);
+      a.remove(7);
+      await a.settled();
+      await until(() => b.count(7) === 0 && a.count(7) === 0);
+      b.add(7);
+      await b.settled();
+      await until(() => a.count(7) === 1);
+    } finally {
+      for (const c of mine.reverse()) await c.close().catch(() => {});
+      await own.stop();
+    }
+  });
 });
