@@ -3,7 +3,9 @@
 // Switchyard keeps a non-INVITE server transaction 64*T1 = 32 s after its final response (RFC 3261 §17.2.2
 // Timer J) and an answered INVITE transaction 32 s in Accepted (RFC 6026 §7.1 Timer L, §7.2 Timer M); Kamailio
 // keeps finished transactions for wt_timer (5 s). Readings taken earlier would count those as per-binding or
-// per-call memory. The calls of both systems are held in the same window, so the waits are paid once.
+// per-call memory. The calls of both systems are held in the same window, so the waits are paid once. Both phases
+// run before the ramps (run.ts): in a process that has been through an overload the heap's bookkeeping moves by
+// more than what is measured.
 import type { BenchUsers } from './systems.ts';
 import { callStep, fmtRow, regStep, warmRegister, type Mem, type Side } from './steps.ts';
 import { sleep } from '../support/proc.ts';
