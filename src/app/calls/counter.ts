@@ -44,10 +44,10 @@ export interface RedisCallCounterOptions {
 }
 
 // The counts belong to one Redis "epoch": a random id in `calls-epoch`, set by whoever finds none. A Redis restarted
-// without persistence has lost every count and starts its sequence again at 1; its new epoch tells every node to
-// forget what it cached (else a count from before the restart, ahead in sequence, would hold a user busy until the
-// TTL). Changes then count again from zero: calls in progress at the restart are not counted (a soft limit, as
-// documented above), and their ends never take a count below zero.
+// without persistence has lost every count and starts its sequence again at 1, under a new epoch. Every node
+// drops what it cached (else a count from before the restart, ahead in sequence, would hold a user busy until the
+// TTL) and adds back the calls it has up itself, so the counts are whole again. After any reconnect (either
+// connection: messages published meanwhile are lost) a node reloads its cache from Redis.
 //
 // KEYS[1] calls-epoch, KEYS[2] calls-seq, KEYS[3..] calls:<user>   ARGV: 1 ttl ms  2 channel  3 epoch proposed
 // then per key: user id, delta. Returns {epoch, seq, count, seq, count…}; publishes "epoch seq user count" per user
@@ -90,6 +90,8 @@ export class RedisCallCounter implements CallCounter {
   readonly #cache = new Map<number, Cached>();
   /** the Redis epoch the cache belongs to */
   #epoch = '';
+  /** calls up on this node, per user: added back to a Redis that lost the counts (new epoch) */
+  readonly #mine = new Map<number, number>();
   /** local changes not yet confirmed by Redis (counted at once, so a burst on this node sees itself) */
   readonly #pending = new Map<number, number>();
   #inFlight = new Set<Promise<void>>();
@@ -105,21 +107,31 @@ export class RedisCallCounter implements CallCounter {
     this.#onError = o.onError ?? ((e) => console.error('call counter (redis):', e));
   }
 
-  /** Subscribes, then loads the current counts; after every reconnect it checks whether Redis lost them. */
+  /** Subscribes, then loads the current counts; reloads them after every reconnect. */
   static async open(o: RedisCallCounterOptions): Promise<RedisCallCounter> {
     const c = new RedisCallCounter(o);
-    c.#unsubscribe = await c.#r.subscribe(c.#r.key('calls'), (m) => c.#onMessage(m));
-    await c.#load();
-    const onReady = (): void => {
-      c.#checkEpoch().catch(c.#onError);
-    };
-    c.#r.client.on('ready', onReady);
-    const unsubscribe = c.#unsubscribe;
+    const unsubscribe = await c.#r.subscribe(c.#r.key('calls'), (m) => c.#onMessage(m));
+    // before the first load: a reconnect while loading must not be missed
+    const offReconnect = c.#r.onReconnect(() => {
+      c.#resync().catch(c.#onError);
+    });
     c.#unsubscribe = () => {
       unsubscribe();
-      c.#r.client.off('ready', onReady);
+      offReconnect();
     };
+    try {
+      await c.#load();
+    } catch (e) {
+      c.#unsubscribe();
+      throw e;
+    }
     return c;
+  }
+
+  /** After a reconnect: the counts as Redis has them now; this node's calls back in if Redis lost them. */
+  async #resync(): Promise<void> {
+    this.#cache.clear();
+    await this.#load();
   }
 
   /** The epoch in force and its counts (at open). */
@@ -147,11 +159,17 @@ export class RedisCallCounter implements CallCounter {
     this.#useEpoch(String(await this.#r.script(EPOCH, [this.#r.key('calls-epoch')], [randomEpoch()])));
   }
 
-  /** Adopts `epoch`; the counts cached under another one are gone with the Redis that held them. */
+  /**
+   * Adopts `epoch`. Another one than before means Redis lost the counts: the cached ones go, and this node's own
+   * calls are added back (each node adds its own, once per epoch).
+   */
   #useEpoch(epoch: string): void {
     if (epoch === this.#epoch) return;
-    if (this.#epoch !== '') this.#cache.clear();
+    const lost = this.#epoch !== '';
     this.#epoch = epoch;
+    if (!lost) return;
+    this.#cache.clear();
+    for (const [user, n] of this.#mine) this.#send(user, n);
   }
 
   count(userId: number): number {
@@ -180,6 +198,14 @@ export class RedisCallCounter implements CallCounter {
   }
 
   #change(userId: number, delta: number): void {
+    const mine = (this.#mine.get(userId) ?? 0) + delta;
+    if (mine > 0) this.#mine.set(userId, mine);
+    else this.#mine.delete(userId);
+    this.#send(userId, delta);
+  }
+
+  /** Counts `delta` here at once and sends it with the turn's other changes. */
+  #send(userId: number, delta: number): void {
     this.#pending.set(userId, (this.#pending.get(userId) ?? 0) + delta);
     this.#batch.set(userId, (this.#batch.get(userId) ?? 0) + delta);
     this.#flushSoon ??= setImmediate(() => this.#flush());

@@ -87,12 +87,37 @@ export class RuntimeRedis {
   #sub: Redis | undefined;
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   readonly #shas = new Map<string, string>();
+  readonly #reconnectHandlers = new Set<() => void>();
   #closed = false;
 
+  /** `client` is connected already: its later 'ready' events are reconnects. */
   constructor(client: Redis, prefix: string, onError?: (err: Error) => void) {
     this.client = client;
     this.prefix = prefix;
     this.#onError = onError;
+    client.on('ready', () => this.#reconnected());
+  }
+
+  /**
+   * Called after the command connection or the subscriber connection came back (Redis restarted, a network
+   * blip): what was published meanwhile is lost, and Redis may have lost its data. Returns the unsubscribe.
+   */
+  onReconnect(handler: () => void): () => void {
+    this.#reconnectHandlers.add(handler);
+    return () => {
+      this.#reconnectHandlers.delete(handler);
+    };
+  }
+
+  #reconnected(): void {
+    if (this.#closed) return;
+    for (const h of this.#reconnectHandlers) {
+      try {
+        h();
+      } catch (e) {
+        this.#onError?.(e as Error);
+      }
+    }
   }
 
   /** A key (or channel) name under the prefix: `key('loc', aor)` → `sy:loc:<aor>`. */
@@ -117,6 +142,7 @@ export class RuntimeRedis {
       });
       this.#sub = sub;
       await sub.connect();
+      sub.on('ready', () => this.#reconnected());
     }
     let set = this.#handlers.get(channel);
     if (!set) {
