@@ -61,14 +61,33 @@ test('a media timeout in the thread is told to onTimeout', async () => {
   }
 });
 
-test('after close: engine_error values and a failed ping, never a hang', async () => {
+test('several calls in one turn travel together and each gets its own answer', async () => {
+  const phones = await Promise.all([RtpPhone.open(), RtpPhone.open(), RtpPhone.open()]);
+  try {
+    const offers = await Promise.all(phones.map((p, i) => engine.offer({ callId: `batch-${i}`, fromTag: `t${i}`, sdp: p.sdp() })));
+    const ports = offers.map((o) => (o.ok ? /m=audio (\d+)/.exec(o.sdp)?.[1] : undefined));
+    assert.ok(ports.every((p) => p !== undefined), 'every offer answered with an SDP');
+    assert.equal(new Set(ports).size, 3, 'each call its own ports');
+    const deletes = await Promise.all(phones.map((_p, i) => engine.delete({ callId: `batch-${i}` })));
+    assert.ok(deletes.every((d) => d.ok));
+  } finally {
+    for (const p of phones) p.close();
+  }
+});
+
+test('after close: no_engine values (503 for the caller) and a failed ping, never a hang', async () => {
   const b = reservePortRange(8);
   const closing = new BuiltinEngineThread({ portMin: b, portMax: b + 7 });
   assert.equal((await closing.ping()).ok, true);
+  const phone = await RtpPhone.open();
+  // a request issued in the same turn as close() is answered or refused, never left waiting
+  const inFlight = closing.offer({ callId: 'racing', fromTag: 't', sdp: phone.sdp() });
   await closing.close();
   await closing.close(); // twice is fine
+  phone.close();
+  assert.equal(typeof (await inFlight).ok, 'boolean');
   const r = await closing.offer({ callId: 'late', fromTag: 't', sdp: 'v=0\r\n' });
-  assert.ok(!r.ok && r.code === 'engine_error');
+  assert.ok(!r.ok && r.code === 'no_engine');
   assert.match(r.message, /closed/);
   const h = await closing.ping();
   assert.equal(h.ok, false);
@@ -81,7 +100,7 @@ test('options the engine refuses are refused before a thread starts', () => {
 test('a media thread that dies fails its pending request, every later one, and resolves `failed`', async () => {
   const dying = new BuiltinEngineThread({}, new URL('./fixtures/dying-media-thread.ts', import.meta.url));
   const r = await dying.offer({ callId: 'c', fromTag: 't', sdp: 'v=0\r\n' });
-  assert.ok(!r.ok && r.code === 'engine_error');
+  assert.ok(!r.ok && r.code === 'no_engine');
   assert.match(r.message, /media thread exited \(code 3\)/);
   assert.match((await dying.failed).message, /exited \(code 3\)/);
   const later = await dying.delete({ callId: 'c' });

@@ -68,6 +68,9 @@ export class TurnBatcher<T> {
 
 const LOADER = new URL('../../../bin/typescript.mjs', import.meta.url).href;
 
+/** How long `close()` waits for the thread to close its sockets before ending it. */
+const CLOSE_WAIT_MS = 2000;
+
 export class BuiltinEngineThread implements MediaEngine {
   readonly kind = 'builtin';
   readonly capabilities = { transcoding: false };
@@ -131,19 +134,30 @@ export class BuiltinEngineThread implements MediaEngine {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      if (this.#ended === undefined) await this.#request({ id: this.#nextId++, op: 'close' }).catch(() => undefined);
+      if (this.#ended === undefined) {
+        // the engine closes its sockets; a thread that does not answer in time is ended anyway
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CLOSE_WAIT_MS);
+        });
+        await Promise.race([this.#request({ id: this.#nextId++, op: 'close' }).catch(() => undefined), late]);
+        clearTimeout(timer);
+      }
       this.#end('media engine closed');
       await this.#worker.terminate();
     })();
     return this.#closing;
   }
 
-  /** A request whose failure (the thread gone, an exception there) is the engine's error value, as from rtpengine. */
+  /**
+   * A request whose failure is the engine's error value, as from rtpengine: `no_engine` once the thread is gone
+   * (the caller answers 503, as for an rtpengine set that is down), `engine_error` for an exception there.
+   */
   async #engineCall<T>(req: EngineThreadRequest): Promise<MediaResult<T>> {
     try {
       return (await this.#request(req)) as MediaResult<T>;
     } catch (e) {
-      return mediaError('engine_error', (e as Error).message);
+      return mediaError(this.#ended !== undefined ? 'no_engine' : 'engine_error', (e as Error).message);
     }
   }
 
