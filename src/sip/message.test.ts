@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createErrorResponse, createRequest, createResponse, formatVia, parseMessage, SipHeaders, SipParseError,
+  createErrorResponse, createRequest, createResponse, formatVia, parseMessage, parseUri, SipHeaders, SipParseError,
   type SipRequest, type SipResponse,
 } from './message.ts';
 
@@ -152,4 +152,14 @@ test('SipHeaders basic operations', () => {
   h.delete('t');
   assert.equal(h.has('To'), false);
   assert.equal(h.size, 1);
+});
+
+test('port 0 names nothing to send to: refused in the Request-URI, a Via sent-by and any other URI (400)', () => {
+  assert.throws(() => parseMessage(Buffer.from(INVITE.replace('sip:bob@biloxi.example.com;transport=tcp SIP/2.0', 'sip:bob@biloxi.example.com:0 SIP/2.0'))), { status: 400 });
+  assert.throws(() => req(INVITE.replace('pc33.atlanta.example.com;branch', 'pc33.atlanta.example.com:0;branch')).topVia, { status: 400, message: /sent-by port out of range/ });
+  assert.throws(() => parseUri('sip:alice@192.0.2.1:0'), /port out of range/);
+  assert.throws(() => parseUri('sip:[2001:db8::1]:0'), /port out of range/);
+  assert.equal(parseUri('sip:alice@192.0.2.1:1').port, 1);
+  assert.equal(parseUri('sip:alice@192.0.2.1:65535').port, 65535);
+  assert.equal(req(INVITE.replace('pc33.atlanta.example.com;branch', 'pc33.atlanta.example.com:65535;branch')).topVia.port, 65535);
 });

@@ -131,7 +131,7 @@ function scanHostPort(s: string, a: number, b: number, uri: SipUri | null): void
       if (d < 0 || d > 9) throw bad('bad port');
       port = port * 10 + d;
     }
-    if (port > 65535) throw bad('port out of range');
+    if (port === 0 || port > 65535) throw bad('port out of range'); // 0 names no port anything can be sent to
     if (uri !== null) uri.port = port;
   }
 }
@@ -297,7 +297,7 @@ function scanSipRest(s: string, r: number, b: number, uri: SipUri | null): numbe
         port = port * 10 + d;
       }
       if (i === ps || i - ps > 5) throw bad('bad port');
-      if (port > 65535) throw bad('port out of range');
+      if (port === 0 || port > 65535) throw bad('port out of range'); // 0 names no port anything can be sent to
       if (uri !== null) uri.port = port;
     }
   }

@@ -102,7 +102,7 @@ function scanVia(s: string, a: number, b: number, via: Via | null): void {
     if (i === ps || i - ps > 5) throw bad('bad sent-by port');
     let port = 0;
     for (let k = ps; k < i; k++) port = port * 10 + s.charCodeAt(k) - 48;
-    if (port > 65535) throw bad('sent-by port out of range');
+    if (port === 0 || port > 65535) throw bad('sent-by port out of range'); // 0: no port to answer to
     if (via !== null) via.port = port;
   }
   const end = parseParams(s, i, null, 'SIP_ERR_BAD_VIA', false, b, 'branch');
