@@ -15,8 +15,8 @@ export const SETTLE_MS = 34_000;
 
 /**
  * How long the builtin relay keeps a released port pair bound for reuse (port-pool.ts keepIdleMs, 30 s) plus its
- * sweep interval (5 s) and margin. Read sooner after a ramp, the baseline counts thousands of idle sockets that are
- * closed during the hold, and the per-call figure comes out too small, even negative.
+ * sweep interval (5 s) and margin. Read sooner after calls, the baseline counts idle sockets that are closed during
+ * the hold (after a ramp, thousands: the per-call figure came out too small, even negative).
  */
 const RELAY_IDLE_MS = 37_000;
 
@@ -44,14 +44,14 @@ export async function registrationMemory(bin: string, sides: Side[], users: Benc
   for (const side of sides) side.memPerReg = perUnit(before.get(side)!, await reading(side), ok.get(side)!);
 }
 
-/** Longest wait for calls left by the ramp: Timer C (3 min, RFC 3261 §16.6) bounds an unanswered B leg. */
+/** Longest wait for calls left in progress: Timer C (3 min, RFC 3261 §16.6) bounds an unanswered B leg. */
 const LEFTOVER_CALLS_MS = 240_000;
 
 /**
- * Waits until no side has calls in progress. A failed ramp step (overload) leaves calls whose caller gave up but
- * whose legs are still set up or ringing; they end by timers (Timer C, media inactivity) minutes later. Read before
- * that, the baseline counts them, their end during the hold makes the per-call figure too small (−10 KB per call
- * in one run), so the memory-per-call readings wait for them.
+ * Waits until no side has calls in progress. Since the phase runs before the ramps (run.ts) only the warm-up's
+ * calls can be left, and they end within a second; the wait stays as a guard. Calls ending during the hold would
+ * make the per-call figure too small (−10 KB per call in one run, when the phase came after a failed ramp step whose
+ * calls ended by Timer C or media inactivity minutes later).
  */
 async function noCallsInProgress(sides: Side[]): Promise<void> {
   for (const side of sides) {
@@ -65,7 +65,7 @@ async function noCallsInProgress(sides: Side[]): Promise<void> {
     }
     const waited = Math.round((Date.now() - t0) / 1000);
     if (n > 0) console.log(`warning: ${side.sys.label} still has ${n} calls in progress after ${waited} s; memory per call is read anyway`);
-    else if (waited > 0) console.log(`${side.sys.label}: waited ${waited} s for calls left by the ramp to end`);
+    else if (waited > 0) console.log(`${side.sys.label}: waited ${waited} s for calls in progress to end`);
   }
 }
 

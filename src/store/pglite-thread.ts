@@ -63,7 +63,8 @@ export async function openPgliteThread(dataDir: string, template?: Blob, workerU
   let nextId = 1;
   /** set once the thread can take no more statements: why, for every later caller */
   let ended: string | undefined;
-  let closed = false;
+  /** set by close(): an end after it is no failure */
+  let closing: Promise<void> | undefined;
   let reportFailure: (e: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => {
     reportFailure = resolve;
@@ -78,7 +79,7 @@ export async function openPgliteThread(dataDir: string, template?: Blob, workerU
     else p.reject(fromWire(reply.error, p.origin));
   };
   const endAll = (why: string): void => {
-    if (ended === undefined && !closed) reportFailure(new Error(why));
+    if (ended === undefined && closing === undefined) reportFailure(new Error(why));
     ended ??= why;
     for (const p of pending.values()) p.reject(new Error(ended));
     pending.clear();
@@ -113,12 +114,10 @@ export async function openPgliteThread(dataDir: string, template?: Blob, workerU
     throw e;
   }
 
-  let closing: Promise<void> | undefined;
   return {
     run: (sql, parameters) => request({ id: nextId++, op: 'run', sql, parameters }),
     close() {
       closing ??= (async () => {
-        closed = true;
         try {
           if (ended === undefined) await request({ id: nextId++, op: 'close' });
         } finally {
