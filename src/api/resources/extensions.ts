@@ -94,10 +94,10 @@ export default defineResource({
       return errors;
     },
     async afterWrite(ctx) {
-      await bumpDirectoryVersion(ctx.trx);
+      await bumpDirectoryVersion(ctx.trx, { kind: 'extension', id: Number(ctx.row.id) });
     },
     async beforeDelete(ctx) {
-      await bumpDirectoryVersion(ctx.trx);
+      await bumpDirectoryVersion(ctx.trx, { kind: 'extension', id: Number(ctx.row.id) });
     },
   },
 });

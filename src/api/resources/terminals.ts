@@ -131,10 +131,10 @@ export default defineResource({
     prepare,
     validate,
     async afterWrite(ctx) {
-      await bumpDirectoryVersion(ctx.trx);
+      await bumpDirectoryVersion(ctx.trx, { kind: 'terminal', id: Number(ctx.row.id) });
     },
     async beforeDelete(ctx) {
-      await bumpDirectoryVersion(ctx.trx);
+      await bumpDirectoryVersion(ctx.trx, { kind: 'terminal', id: Number(ctx.row.id) });
     },
   },
 });

@@ -117,12 +117,12 @@ export default defineResource({
       return errors;
     },
     async afterWrite(ctx) {
-      await bumpDirectoryVersion(ctx.trx);
+      await bumpDirectoryVersion(ctx.trx, { kind: 'user', id: Number(ctx.row.id) });
       // a new (or withdrawn) portal password ends the user's open portal sessions
       if (ctx.op === 'update' && 'password' in ctx.input) await revokeAccountSessions(ctx.trx, { userId: Number(ctx.row.id) });
     },
     async beforeDelete(ctx) {
-      await bumpDirectoryVersion(ctx.trx);
+      await bumpDirectoryVersion(ctx.trx, { kind: 'user', id: Number(ctx.row.id) });
     },
   },
 });

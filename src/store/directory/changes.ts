@@ -1,9 +1,11 @@
 // Change signalling for the SIP directory (directory.ts). Every write the directory depends on (terminals, users,
-// extensions, client and brand SIP domains) calls `bumpDirectoryVersion(trx)` inside its transaction: the single
-// row of `vpbx_directory_version` moves on commit, and `pg_notify('sy_directory', version)` is delivered to
-// listeners on commit (PostgreSQL: other nodes LISTEN). In the same process, `signalDirectoryChange(version)`
-// wakes directories at once; they re-read the version (waiting briefly while the writer has not committed yet).
-// A periodic version check is the safety net: a missed signal delays a refresh, it never loses it.
+// extensions, client and brand SIP domains) calls `bumpDirectoryVersion(trx, change)` inside its transaction: the
+// single row of `vpbx_directory_version` moves on commit, `vpbx_directory_changes` records what that version
+// changed (one user, terminal or extension, or `all`) so readers can re-read just that (load.ts), and
+// `pg_notify('sy_directory', version)` is delivered to listeners on commit (PostgreSQL: other nodes LISTEN). In the
+// same process, `signalDirectoryChange(version)` wakes directories at once; they re-read the version (waiting
+// briefly while the writer has not committed yet). A periodic version check is the safety net: a missed signal
+// delays a refresh, it never loses it.
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 
@@ -11,12 +13,31 @@ export const DIRECTORY_CHANNEL = 'sy_directory';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** Increments the directory version inside `trx` and notifies listeners on commit. Returns the new version. */
-export async function bumpDirectoryVersion(trx: Kysely<any>): Promise<number> {
+/**
+ * What a directory version changed: one user, terminal or extension (its row, whichever way: created, updated or
+ * about to be deleted), or `all` for anything else the directory reads (clients, brands, bulk loads). Readers
+ * re-read just that row and what hangs on it (incremental.ts); `all` makes them load everything.
+ */
+export type DirectoryChange = { readonly kind: 'user' | 'terminal' | 'extension'; readonly id: number } | { readonly kind: 'all' };
+
+export const CHANGED_ALL: DirectoryChange = { kind: 'all' };
+
+/** Change-log rows kept behind the newest version; a directory further behind loads everything. */
+export const CHANGE_LOG_KEEP = 1000;
+
+/**
+ * Increments the directory version inside `trx`, logs what `change` names against it, and notifies listeners on
+ * commit. Returns the new version. Writers serialise on the version row, so versions commit in order.
+ */
+export async function bumpDirectoryVersion(trx: Kysely<any>, change: DirectoryChange = CHANGED_ALL): Promise<number> {
+  const rowId = change.kind === 'all' ? null : change.id;
+  // one statement (a round trip each counts on PGlite): bump, log, prune, notify on commit
   const r = await sql<{ version: number | string }>`
-    update vpbx_directory_version set version = version + 1 where id = 1 returning version`.execute(trx);
+    with bumped as (update vpbx_directory_version set version = version + 1 where id = 1 returning version),
+      logged as (insert into vpbx_directory_changes (version, kind, row_id) select version, ${change.kind}, ${rowId}::integer from bumped),
+      pruned as (delete from vpbx_directory_changes where version <= (select version from bumped) - ${CHANGE_LOG_KEEP})
+    select version, pg_notify(${DIRECTORY_CHANNEL}, version::text) from bumped`.execute(trx);
   const version = Number(r.rows[0]?.version ?? 0);
-  await sql`select pg_notify(${DIRECTORY_CHANNEL}, ${String(version)})`.execute(trx);
   signalDirectoryChange(version);
   return version;
 }

@@ -1,8 +1,10 @@
 // The in-memory SIP directory: domain → client/brand, (domain, SIP username) → terminal with its HA1 values, user
 // and client, (client, extension number) → route target. The users edge and the B2BUA look up here, never in the
 // store, per SIP message. Freshness (changes.ts): in-process writes signal at once; on PostgreSQL a LISTEN
-// connection carries other nodes' writes; a periodic version check catches anything missed. A reload builds a
-// complete new snapshot and swaps it in, so a lookup never sees half an update.
+// connection carries other nodes' writes; a periodic version check catches anything missed. A reload re-reads only
+// the users, terminals and extensions the change log names when it can (about 2.5 ms with 20 000 users, against
+// about 1.1 s for everything: bench/store/directory-reload.ts), else builds a complete new snapshot (load.ts);
+// either way the new state is swapped in synchronously, so a lookup never sees half an update.
 //
 // Bursts of writes (bulk provisioning: four API writes per user) coalesce: change signals share one version
 // watcher, and every reload asked for while one runs shares a single follow-up reload, started after a pause as
@@ -11,7 +13,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema/index.ts';
 import { listenPostgres, onDirectoryChange, readDirectoryVersion, type ChangeSubscription } from './changes.ts';
-import { emptySnapshot, extensionKey, loadSnapshot, terminalKey, type Snapshot } from './load.ts';
+import { applyDelta, emptySnapshot, extensionKey, loadDelta, loadSnapshot, terminalKey, type Snapshot } from './load.ts';
 import type { DirectoryClient, DirectoryExtension, DirectoryTerminal, DirectoryUser, DomainEntry } from './types.ts';
 
 export type * from './types.ts';
@@ -43,6 +45,8 @@ export class Directory {
   #watching = false;
   /** reloads started, for tests of the coalescing */
   #reloads = 0;
+  /** reloads done by a delta (the rows of the changed entities only) */
+  #deltas = 0;
   #timer: NodeJS.Timeout | null = null;
   #unsubscribe: (() => void) | null = null;
   #listen: ChangeSubscription | null = null;
@@ -68,6 +72,11 @@ export class Directory {
       d.#timer.unref();
     }
     return d;
+  }
+
+  /** The loaded snapshot (read-only: tests and diagnostics; lookups go through the methods below). */
+  get snapshot(): Snapshot {
+    return this.#snap;
   }
 
   /** Version of the loaded snapshot. */
@@ -105,6 +114,11 @@ export class Directory {
     return this.#reloads;
   }
 
+  /** Reloads done incrementally since open: the rows of the changed users, terminals and extensions only (load.ts). */
+  get deltaCount(): number {
+    return this.#deltas;
+  }
+
   /**
    * Loads a snapshot that starts after this call: now when none is running, else the single follow-up reload
    * that every caller during the running one shares (see the file header).
@@ -129,8 +143,15 @@ export class Directory {
     const started = performance.now();
     this.#reloading = (async () => {
       try {
-        const snap = await loadSnapshot(this.#db);
-        if (snap.version >= this.#snap.version) this.#snap = snap;
+        const delta = await loadDelta(this.#db, this.#snap);
+        if (delta) {
+          // reloads run one at a time, so the snapshot is still the one the delta was read against
+          this.#snap = applyDelta(this.#snap, delta);
+          this.#deltas++;
+        } else {
+          const snap = await loadSnapshot(this.#db);
+          if (snap.version >= this.#snap.version) this.#snap = snap;
+        }
         this.#wake();
       } finally {
         this.#lastReloadMs = performance.now() - started;

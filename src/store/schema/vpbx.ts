@@ -160,6 +160,13 @@ export interface VpbxDirectoryVersionTable {
   version: ColumnType<number, number, number>;
 }
 
+/** One row per directory version: what it changed (src/store/directory/changes.ts). */
+export interface VpbxDirectoryChangesTable {
+  version: ColumnType<number | string, number, never>;
+  kind: 'all' | 'user' | 'terminal' | 'extension';
+  rowId: number | null;
+}
+
 export interface VpbxTables {
   terminals: TerminalsTable;
   users: UsersTable;
@@ -168,4 +175,5 @@ export interface VpbxTables {
   activeCalls: ActiveCallsTable;
   callRegistry: CallRegistryTable;
   vpbxDirectoryVersion: VpbxDirectoryVersionTable;
+  vpbxDirectoryChanges: VpbxDirectoryChangesTable;
 }
