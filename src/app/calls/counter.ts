@@ -49,15 +49,25 @@ export interface RedisCallCounterOptions {
 // TTL) and adds back the calls it has up itself, so the counts are whole again. After any reconnect (either
 // connection: messages published meanwhile are lost) a node reloads its cache from Redis.
 //
-// KEYS[1] calls-epoch, KEYS[2] calls-seq, KEYS[3..] calls:<user>   ARGV: 1 ttl ms  2 channel  3 epoch proposed
-// then per key: user id, delta. Returns {epoch, seq, count, seq, count…}; publishes "epoch seq user count" per user
-// so every node's cache applies changes in Redis order. One script carries every change of an event-loop turn (a
-// call adds or removes two users at once).
+// Exactly once: ioredis sends a command again after a reconnect when no reply came, although Redis may have run it.
+// So every change names its sender's epoch and a per-sender change number, and the script applies it only in that
+// epoch (a change sent before a restart and resent after it would count twice: the sender adds its calls back in the
+// new epoch) and only once (the highest number applied per sender is kept, for the TTL). ioredis resends in order.
+//
+// KEYS[1] calls-epoch, KEYS[2] calls-seq, KEYS[3] calls-op:<sender>, KEYS[4..] calls:<user>
+// ARGV: 1 ttl ms  2 channel  3 epoch proposed  4 sender's epoch  5 change number, then per key: user id, delta.
+// Returns {epoch, 'ok', seq, count, seq, count…}, or {epoch, 'stale'} (another epoch: nothing applied) or
+// {epoch, 'dup'} (applied before). Publishes "epoch seq user count" per user so every node's cache applies changes
+// in Redis order. One script carries every change of an event-loop turn (a call adds or removes two users at once).
 const CHANGE = `
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then epoch = ARGV[3]; redis.call('SET', KEYS[1], epoch) end
-local out = {epoch}
-for i = 3, #KEYS do
+if epoch ~= ARGV[4] then return {epoch, 'stale'} end
+local last = tonumber(redis.call('GET', KEYS[3]) or '0')
+if tonumber(ARGV[5]) <= last then return {epoch, 'dup'} end
+redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[1])
+local out = {epoch, 'ok'}
+for i = 4, #KEYS do
   local user = ARGV[2 * i - 2]
   local n = redis.call('INCRBY', KEYS[i], ARGV[2 * i - 1])
   if n <= 0 then redis.call('DEL', KEYS[i]); n = 0 else redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
@@ -90,6 +100,10 @@ export class RedisCallCounter implements CallCounter {
   readonly #cache = new Map<number, Cached>();
   /** the Redis epoch the cache belongs to */
   #epoch = '';
+  /** this counter's name in the change numbering (calls-op:<sender>); new for every open */
+  readonly #sender = randomEpoch();
+  /** number of the last change sent: Redis applies each number once (see CHANGE) */
+  #changeNo = 0;
   /** calls up on this node, per user: added back to a Redis that lost the counts (new epoch) */
   readonly #mine = new Map<number, number>();
   /** local changes not yet confirmed by Redis (counted at once, so a burst on this node sees itself) */
@@ -219,15 +233,21 @@ export class RedisCallCounter implements CallCounter {
     for (const [u, d] of this.#batch) if (d === 0 && this.#pending.get(u) === 0) this.#pending.delete(u);
     this.#batch.clear();
     if (changes.length === 0) return;
-    const keys = [this.#r.key('calls-epoch'), this.#r.key('calls-seq'), ...changes.map(([u]) => this.#r.key('calls', String(u)))];
-    const args: Array<string | number> = [this.#ttl, this.#r.key('calls'), randomEpoch()];
+    const r = this.#r;
+    const keys = [r.key('calls-epoch'), r.key('calls-seq'), r.key('calls-op', this.#sender), ...changes.map(([u]) => r.key('calls', String(u)))];
+    const args: Array<string | number> = [this.#ttl, r.key('calls'), randomEpoch(), this.#epoch, ++this.#changeNo];
     for (const [u, d] of changes) args.push(u, d);
-    const p = this.#r
+    const p = r
       .script(CHANGE, keys, args)
       .then((res) => {
-        const r = res as Array<string | number>;
-        const epoch = String(r[0]);
-        changes.forEach(([u], i) => this.#apply(epoch, u, Number(r[1 + 2 * i]), Number(r[2 + 2 * i])));
+        const [epoch, status, ...counts] = (res as Array<string | number>).map(String);
+        if (status !== 'ok') {
+          // stale: Redis is in another epoch, where this node's calls are added back (useEpoch) with this change
+          // among them; dup: applied before this resend, and its message updated the caches then
+          this.#useEpoch(epoch!);
+          return;
+        }
+        changes.forEach(([u], i) => this.#apply(epoch!, u, Number(counts[2 * i]), Number(counts[2 * i + 1])));
       })
       .catch(this.#onError)
       .finally(() => {

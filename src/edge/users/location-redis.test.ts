@@ -5,13 +5,61 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { FakeClock } from '../../sip/clock.ts';
 import { openRuntimeRedis, redactRedisUrl, type RuntimeRedis } from '../../store/runtime/redis.ts';
 import { RedisCallCounter } from '../../app/calls/counter.ts';
 import { redisSkipReason, startRedis, type RedisServer } from '../../../test/support/redis.ts';
 import type { ChangeOrigin, RegisterUpdate } from './location.ts';
 import { NodeNameInUseError, RedisLocation } from './location-redis.ts';
+
+/**
+ * A TCP proxy in front of Redis that can lose one reply: after `loseNextReply()` it forwards the next EVALSHA to
+ * Redis (which runs it), swallows Redis's answer and closes that client connection, as a network blip would; the
+ * promise resolves then. While `blocked`, new connections are refused. ioredis reconnects and sends the unanswered
+ * command again.
+ */
+async function replyLosingProxy(redisPort: number): Promise<{ url: string; blocked: boolean; loseNextReply(): Promise<void>; close(): Promise<void> }> {
+  let lose: (() => void) | null = null;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    if (state.blocked) return void client.destroy();
+    const upstream = connect(redisPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    let lost: (() => void) | null = null;
+    client.on('data', (d) => {
+      if (lose && /evalsha/i.test(d.toString('latin1'))) {
+        lost = lose;
+        lose = null;
+      }
+      upstream.write(d);
+    });
+    upstream.on('data', (d) => {
+      if (!lost) return void client.write(d);
+      client.destroy();
+      upstream.destroy();
+      lost();
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  const state = {
+    url: '',
+    blocked: false,
+    loseNextReply: () => new Promise<void>((resolve) => (lose = resolve)),
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  state.url = `redis://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return state;
+}
 
 const owner = { clientId: 1, terminalId: 2, userId: 3 };
 const AOR = 'sip:bob@a.example';
@@ -273,6 +321,51 @@ describe('RedisCallCounter', { skip: redisSkipReason() }, () => {
     await a.settled();
     await until(() => b.count(1) === 0 && b.count(2) === 1);
     assert.deepEqual([a.count(1), a.count(2)], [0, 1]);
+  });
+
+  it('a change whose reply was lost counts once when ioredis sends it again, also into a Redis that lost its data', async () => {
+    const port = Number(new URL(server.url).port);
+    const proxy = await replyLosingProxy(port);
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const direct = await openRuntimeRedis(server.url, { prefix });
+    const viaProxy = await openRuntimeRedis(proxy.url, { prefix, retries: 100 });
+    assert.ok(direct.ok && viaProxy.ok);
+    const r = direct.redis;
+    const c = await RedisCallCounter.open({ redis: viaProxy.redis, onError: () => undefined });
+    try {
+      c.add(5); // the script is known to Redis from here on (EVALSHA, no NOSCRIPT round)
+      await c.settled();
+      assert.equal(await r.client.get(r.key('calls', '5')), '1');
+
+      // 1. a blip: Redis ran the change, its reply never came, ioredis sends it again on the new connection
+      let lost = proxy.loseNextReply();
+      c.add(7);
+      await lost;
+      await c.settled();
+      assert.equal(await r.client.get(r.key('calls', '7')), '1', 'applied once, not twice');
+      await until(() => c.count(7) === 1);
+
+      // 2. the same, but Redis loses its data before the command comes again (a restart without persistence):
+      // the resend must not count in the new epoch, where the node adds its calls (5, 7 and this 9) back itself
+      lost = proxy.loseNextReply();
+      proxy.blocked = true;
+      c.add(9);
+      await lost;
+      for (const k of await r.client.keys(`${prefix}*`)) await r.client.del(k);
+      proxy.blocked = false;
+      const counts = () => r.client.mget(r.key('calls', '5'), r.key('calls', '7'), r.key('calls', '9'));
+      for (const end = Date.now() + 10_000; (await counts()).some((v) => v === null) && Date.now() < end;) {
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      await c.settled();
+      assert.deepEqual(await counts(), ['1', '1', '1'], 'each call counted once in the new epoch');
+      assert.deepEqual([c.count(5), c.count(7), c.count(9)], [1, 1, 1]);
+    } finally {
+      await c.close().catch(() => {});
+      await viaProxy.redis.close();
+      await direct.redis.close();
+      await proxy.close();
+    }
   });
 
   it('survives a Redis outage; after a restart without persistence each node adds its own calls back', async () => {
