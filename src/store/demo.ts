@@ -4,6 +4,7 @@
 // create (services copy, default proxy-trunk address) come in as `DemoDeps` because the store layer cannot
 // import the API. Idempotent: it does nothing when the store already has an administrator or a brand.
 import type { Kysely } from 'kysely';
+import { bumpDirectoryVersion } from './directory/changes.ts';
 import type { Database } from './schema/index.ts';
 import { FEATURES } from '../domain/tenancy/features.ts';
 import { ASSIGNABLE_FEATURES } from '../domain/tenancy/client-types.ts';
@@ -156,6 +157,8 @@ export async function loadDemoData(db: Kysely<Database>, opts: DemoOptions, deps
       clientAdminId: clientAdmin.id,
     };
     if (deps.extend) await deps.extend(trx, ids);
+    // a brand and a client with a SIP domain: every node's SIP directory must read them (changes.ts)
+    await bumpDirectoryVersion(trx);
     return { ok: true as const, created: true as const, ids, portalUrls, sipDomain: proxy.ip };
   });
 }

@@ -139,8 +139,15 @@ export default defineResource({
   },
 });
 
-// The directory maps SIP domains, so every change of a brand or client domain moves its version; a client's new
-// domain also re-keys the HA1 values of its terminals (same transaction: auth never sees a half-changed client).
+/** Did an update change a column the SIP directory reads (src/store/directory/load.ts)? Creates always count. */
+function directoryColumnsChanged(ctx: { op: string; row: Record<string, unknown>; before: Readonly<Record<string, unknown>> | null }, columns: readonly string[]): boolean {
+  return ctx.op !== 'update' || !ctx.before || columns.some((c) => ctx.row[c] !== ctx.before![c]);
+}
+
+// The directory maps SIP domains and shows clients (brand, type, name, domain), so a write that changes one of
+// those moves its version, logged as `all` (every node reads everything again: about a second with 20 000 users,
+// so edits of other fields do not); a client's new domain also re-keys the HA1 values of its terminals (same
+// transaction: auth never sees a half-changed client).
 export const extensions = [
   extendResource('clients', {
     hooks: {
@@ -149,7 +156,7 @@ export const extensions = [
         if (ctx.op === 'update' && domain && domain !== (typeof ctx.before?.domain === 'string' ? ctx.before.domain.toLowerCase() : null)) {
           await rekeyClientTerminals(ctx.trx, ctx.row.id as number, domain);
         }
-        await bumpDirectoryVersion(ctx.trx);
+        if (directoryColumnsChanged(ctx, ['brandId', 'type', 'name', 'domain'])) await bumpDirectoryVersion(ctx.trx);
       },
       async beforeDelete(ctx) {
         await bumpDirectoryVersion(ctx.trx);
@@ -159,7 +166,7 @@ export const extensions = [
   extendResource('brands', {
     hooks: {
       async afterWrite(ctx) {
-        await bumpDirectoryVersion(ctx.trx);
+        if (directoryColumnsChanged(ctx, ['domain'])) await bumpDirectoryVersion(ctx.trx);
       },
       async beforeDelete(ctx) {
         await bumpDirectoryVersion(ctx.trx);

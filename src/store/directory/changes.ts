@@ -16,7 +16,7 @@ export const DIRECTORY_CHANNEL = 'sy_directory';
 /**
  * What a directory version changed: one user, terminal or extension (its row, whichever way: created, updated or
  * about to be deleted), or `all` for anything else the directory reads (clients, brands, bulk loads). Readers
- * re-read just that row and what hangs on it (incremental.ts); `all` makes them load everything.
+ * re-read just that row and what hangs on it (load.ts); `all` makes them load everything.
  */
 export type DirectoryChange = { readonly kind: 'user' | 'terminal' | 'extension'; readonly id: number } | { readonly kind: 'all' };
 

@@ -4,7 +4,8 @@
 // connection carries other nodes' writes; a periodic version check catches anything missed. A reload re-reads only
 // the users, terminals and extensions the change log names when it can (about 2.5 ms with 20 000 users, against
 // about 1.1 s for everything: bench/store/directory-reload.ts), else builds a complete new snapshot (load.ts);
-// either way the new state is swapped in synchronously, so a lookup never sees half an update.
+// either way the new state is swapped in synchronously, so a lookup never sees half an update. A full reload every
+// 10 minutes picks up rows changed without a log entry (by hand in SQL).
 //
 // Bursts of writes (bulk provisioning: four API writes per user) coalesce: change signals share one version
 // watcher, and every reload asked for while one runs shares a single follow-up reload, started after a pause as
@@ -23,6 +24,11 @@ export interface DirectoryOptions {
   pollIntervalMs?: number;
   /** PostgreSQL only: LISTEN for other nodes' changes over a dedicated connection to this URL. */
   listenUrl?: string;
+  /**
+   * Period of a full reload whatever the change log says, ms (default 600 000; 0 disables it): the safety net for
+   * rows changed without logging it (by hand in SQL, a writer that forgot `bumpDirectoryVersion`).
+   */
+  fullReloadIntervalMs?: number;
   /** Errors of background reloads (default: ignored; the next check retries). */
   onError?: (err: unknown) => void;
 }
@@ -48,6 +54,9 @@ export class Directory {
   /** reloads done by a delta (the rows of the changed entities only) */
   #deltas = 0;
   #timer: NodeJS.Timeout | null = null;
+  #fullTimer: NodeJS.Timeout | null = null;
+  /** the next reload reads everything (the periodic full reload) */
+  #fullNext = false;
   #unsubscribe: (() => void) | null = null;
   #listen: ChangeSubscription | null = null;
   #waiters: Array<{ version: number; resolve: () => void }> = [];
@@ -70,6 +79,14 @@ export class Directory {
     if (every > 0) {
       d.#timer = setInterval(() => d.#background(d.refreshIfChanged()), every);
       d.#timer.unref();
+    }
+    const full = opts.fullReloadIntervalMs ?? 600_000;
+    if (full > 0) {
+      d.#fullTimer = setInterval(() => {
+        d.#fullNext = true;
+        d.#background(d.reload());
+      }, full);
+      d.#fullTimer.unref();
     }
     return d;
   }
@@ -143,15 +160,24 @@ export class Directory {
     const started = performance.now();
     this.#reloading = (async () => {
       try {
-        const delta = await loadDelta(this.#db, this.#snap);
+        const full = this.#fullNext;
+        this.#fullNext = false;
+        const delta = full ? null : await loadDelta(this.#db, this.#snap);
+        let applied = false;
         if (delta) {
-          // reloads run one at a time, so the snapshot is still the one the delta was read against
-          this.#snap = applyDelta(this.#snap, delta);
-          this.#deltas++;
-        } else {
-          const snap = await loadSnapshot(this.#db);
-          if (snap.version >= this.#snap.version) this.#snap = snap;
+          try {
+            // reloads run one at a time, so the snapshot is still the one the delta was read against
+            this.#snap = applyDelta(this.#snap, delta);
+            this.#deltas++;
+            applied = true;
+          } catch (e) {
+            // a bug: the maps may be half changed, so read everything (and say so)
+            this.#opts.onError?.(e);
+          }
         }
+        // Whatever a full load finds is the truth, also a version lower than ours (a restored store): reloads run
+        // one at a time, so no older load can overtake a newer one.
+        if (!applied) this.#snap = await loadSnapshot(this.#db);
         this.#wake();
       } finally {
         this.#lastReloadMs = performance.now() - started;
@@ -179,6 +205,7 @@ export class Directory {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#fullTimer) clearInterval(this.#fullTimer);
     this.#unsubscribe?.();
     await this.#listen?.close();
     await this.#followUp?.catch(() => {});

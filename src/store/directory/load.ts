@@ -7,7 +7,9 @@
 //   of each version since the snapshot's; only those rows are read again, with what hangs on them: the users whose
 //   screen extension is a changed extension, and the terminals linked to a changed user before or after (a terminal
 //   entry carries its user). A version logged as `all`, a gap in the log (pruned, or written before the log
-//   existed) or more than MAX_DELTA_VERSIONS versions make it a full load.
+//   existed), more than MAX_DELTA_VERSIONS versions, or a log row of the snapshot's own version that is not the
+//   one it read (another history: the store was restored or failed over to a replica that lost commits) make it a
+//   full load.
 // Both go through `applyRows`, the full load onto empty maps: the same rows give the same entries either way.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema/index.ts';
@@ -18,6 +20,8 @@ import { readDirectoryVersion } from './changes.ts';
 
 export interface Snapshot {
   readonly version: number;
+  /** token of this version's change-log row (null: no row, e.g. version 0): the history check of loadDelta */
+  readonly token: string | null;
   readonly domains: ReadonlyMap<string, DomainEntry>;
   readonly clients: ReadonlyMap<number, DirectoryClient>;
   /** key: `${domain}\n${name}` */
@@ -47,9 +51,10 @@ export function emptySnapshot(): Snapshot {
   return emptyMaps(-1);
 }
 
-function emptyMaps(version: number): MutableSnapshot {
+function emptyMaps(version: number, token: string | null = null): MutableSnapshot {
   return {
     version,
+    token,
     domains: new Map(),
     clients: new Map(),
     terminals: new Map(),
@@ -87,7 +92,8 @@ interface Rows {
 /** Loads a complete snapshot (one repeatable-read transaction). */
 export async function loadSnapshot(db: Kysely<Database>): Promise<Snapshot> {
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const snap = emptyMaps(await readDirectoryVersion(trx));
+    const version = await readDirectoryVersion(trx);
+    const snap = emptyMaps(version, await readToken(trx, version));
     for (const b of await trx.selectFrom('brands').select(['id', 'domain']).where('domain', 'is not', null).execute()) {
       const d = (b.domain as string).toLowerCase();
       snap.domains.set(d, { kind: 'brand', domain: d, brandId: b.id });
@@ -107,10 +113,16 @@ export async function loadSnapshot(db: Kysely<Database>): Promise<Snapshot> {
   });
 }
 
+async function readToken(trx: Trx, version: number): Promise<string | null> {
+  const row = await trx.selectFrom('vpbxDirectoryChanges').select('token').where('version', '=', version).executeTakeFirst();
+  return row ? String(row.token) : null;
+}
+
 /** What changed between a snapshot and the store's current version (`loadDelta`). */
 export interface Delta {
   readonly from: number;
   readonly version: number;
+  readonly token: string | null;
   readonly rows: Rows;
 }
 
@@ -122,13 +134,15 @@ export async function loadDelta(db: Kysely<Database>, snap: Snapshot): Promise<D
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const version = await readDirectoryVersion(trx);
     const from = snap.version;
-    if (from < 0 || version < from || version - from > MAX_DELTA_VERSIONS) return null;
-    const log = await trx.selectFrom('vpbxDirectoryChanges').select(['kind', 'rowId']).where('version', '>', from).where('version', '<=', version).execute();
-    if (log.length !== version - from) return null;
+    if (from < 0 || snap.token === null || version < from || version - from > MAX_DELTA_VERSIONS) return null;
+    const log = await trx.selectFrom('vpbxDirectoryChanges').select(['version', 'kind', 'rowId', 'token'])
+      .where('version', '>=', from).where('version', '<=', version).orderBy('version').execute();
+    // the snapshot's own row first (same history), then one row per version since
+    if (log.length !== version - from + 1 || String(log[0]!.token) !== snap.token) return null;
     const ext = new Set<number>();
     const usr = new Set<number>();
     const term = new Set<number>();
-    for (const c of log) {
+    for (const c of log.slice(1)) {
       if (c.kind === 'all' || c.rowId === null) return null;
       (c.kind === 'extension' ? ext : c.kind === 'user' ? usr : term).add(c.rowId);
     }
@@ -142,7 +156,8 @@ export async function loadDelta(db: Kysely<Database>, snap: Snapshot): Promise<D
     }
     for (const u of users) if (u.terminalId !== null) term.add(u.terminalId);
     const terminals = term.size > 0 ? await selectTerminals(trx).where('id', 'in', [...term]).execute() : [];
-    return { from, version, rows: { removed: { extensions: ext, users: usr, terminals: term }, extensions, users, terminals } };
+    const token = String(log[log.length - 1]!.token);
+    return { from, version, token, rows: { removed: { extensions: ext, users: usr, terminals: term }, extensions, users, terminals } };
   });
 }
 
@@ -152,7 +167,7 @@ export async function loadDelta(db: Kysely<Database>, snap: Snapshot): Promise<D
  */
 export function applyDelta(snap: Snapshot, delta: Delta): Snapshot {
   if (snap.version !== delta.from) throw new Error(`directory delta from version ${delta.from} applied to ${snap.version}`);
-  const next: MutableSnapshot = { ...(snap as MutableSnapshot), version: delta.version };
+  const next: MutableSnapshot = { ...(snap as MutableSnapshot), version: delta.version, token: delta.token };
   applyRows(next, delta.rows);
   return next;
 }

@@ -165,6 +165,8 @@ export interface VpbxDirectoryChangesTable {
   version: ColumnType<number | string, number, never>;
   kind: 'all' | 'user' | 'terminal' | 'extension';
   rowId: number | null;
+  /** random per row (the history check of load.ts); bigint, read as a string */
+  token: ColumnType<string, never, never>;
 }
 
 export interface VpbxTables {
