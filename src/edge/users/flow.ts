@@ -46,6 +46,16 @@ export function formatReceived(f: Flow): string {
 
 const TRANSPORTS: readonly TransportName[] = ['UDP', 'TCP', 'TLS', 'WS', 'WSS'];
 
+/** Reads a `registrations.received` value back (formatReceived); undefined when it is not one. */
+export function parseReceived(s: string): Flow | undefined {
+  const m = /^([a-z]+):(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(s);
+  if (!m) return undefined;
+  const transport = m[1]!.toUpperCase() as TransportName;
+  const port = Number(m[4]);
+  if (!TRANSPORTS.includes(transport) || port < 1 || port > 65535) return undefined;
+  return { transport, host: m[2] ?? m[3]!, port };
+}
+
 /**
  * A flow as a URI parameter value (token characters only, RFC 3261 §25.1): base64url of `T|host|port|conn`. It rides
  * in our Record-Route so in-dialog requests from the app find the phone again behind NAT (like Kamailio's

@@ -151,6 +151,27 @@ describe('RedisLocation across nodes', { skip: redisSkipReason() }, () => {
     assert.equal(seen.a!.length, 2, 'a second sweep finds nothing to report');
   });
 
+  it('restore puts back only bindings whose key the AoR lacks and that have not expired; other nodes hear of it', async () => {
+    const { locs: [a, b], clock } = await nodes(2);
+    const seen: string[] = [];
+    b!.onChange((aor, bs, o: ChangeOrigin) => seen.push(`${aor}:${bs.length}:${o}`));
+    assert.ok((await a!.apply(upd({ changes: [ch('sip:bob@10.0.0.1', 600)] }))).ok);
+    const [held] = await a!.lookup(AOR);
+    const { edge: _edge, ...row } = held!;
+    const now = clock.now();
+    const restored = [
+      { ...row, cseq: 99 }, // the AoR holds this key already: the stored binding stays
+      { ...row, contact: 'sip:bob@10.0.0.2', key: 'sip:bob@10.0.0.2', updatedAt: now - 5000, expiresAt: now + 300_000 },
+      { ...row, contact: 'sip:bob@10.0.0.3', key: 'sip:bob@10.0.0.3', expiresAt: now },
+    ];
+    assert.equal(await a!.restore(restored), 1);
+    const after = await b!.lookup(AOR);
+    assert.deepEqual(after.map((x) => [x.contact, x.cseq]), [['sip:bob@10.0.0.1', 1], ['sip:bob@10.0.0.2', 1]], 'most recently refreshed first');
+    await until(() => seen.length === 2);
+    assert.equal(seen.at(-1), `${AOR}:2:remote`);
+    assert.equal(await a!.restore(restored), 0, 'nothing twice');
+  });
+
   it('concurrent REGISTERs on two nodes: no update lost; the highest CSeq of a Call-ID wins', async () => {
     const { locs: [a, b] } = await nodes(2);
     const results = await Promise.all(

@@ -24,7 +24,9 @@ import type { EdgeNode } from './flow.ts';
 import {
   applyRegister,
   emitChange,
+  groupByAor,
   liveBindings,
+  mergeRestored,
   LocationUnavailableError,
   onConnection,
   type ApplyResult,
@@ -32,6 +34,7 @@ import {
   type LocationListener,
   type LocationService,
   type RegisterUpdate,
+  type RestoredBinding,
 } from './location.ts';
 
 export interface RedisLocationOptions {
@@ -252,6 +255,24 @@ export class RedisLocation implements LocationService {
     } catch (e) {
       // Redis is away: the drop is retried when it is back (#onReady), so a dead flow's bindings do not linger
       this.#failedDrops.set(connectionId, left);
+      throw new LocationUnavailableError(e);
+    }
+    return n;
+  }
+
+  async restore(bindings: readonly RestoredBinding[]): Promise<number> {
+    let n = 0;
+    try {
+      for (const [aor, list] of groupByAor(bindings)) {
+        let added = 0; // of the attempt that was written (a compare-and-set conflict runs the transform again)
+        await this.#update(aor, (stored, now) => {
+          const next = mergeRestored(stored, list, now, this.#edge);
+          added = next === 'unchanged' ? 0 : next.length - stored.length;
+          return next === 'unchanged' ? 'unchanged' : { ok: true, next };
+        });
+        n += added;
+      }
+    } catch (e) {
       throw new LocationUnavailableError(e);
     }
     return n;

@@ -39,6 +39,9 @@ export interface Binding {
   readonly edge: EdgeNode | undefined;
 }
 
+/** A binding as the registrations mirror kept it: everything but the edge, which is the restoring one. */
+export type RestoredBinding = Omit<Binding, 'edge'>;
+
 export interface ContactChange {
   contact: string;
   key: string;
@@ -93,6 +96,12 @@ export interface LocationService {
   apply(u: RegisterUpdate): Promise<ApplyResult>;
   /** A connection closed: bindings that can only be reached through it are gone. Returns how many. */
   dropConnection(connectionId: string): Promise<number>;
+  /**
+   * Puts back bindings this edge held before it restarted (registrations-mirror.ts): each one whose key its AoR does
+   * not hold (a phone that registered again meanwhile keeps its new binding) and that has not expired; owned by this
+   * edge (call after attachEdge). Listeners hear of each AoR changed. Returns how many were put back.
+   */
+  restore(bindings: readonly RestoredBinding[]): Promise<number>;
   /** Every AoR whose bindings changed (register, unregister, expiry, dropped connection). */
   onChange(l: LocationListener): () => void;
   /** Number of live bindings (metrics, tests). */
@@ -125,6 +134,22 @@ export function aorOf(name: string, domain: string): string {
 export function liveBindings(stored: readonly Binding[], now: number): Binding[] {
   // reversed first, so ties of the same millisecond still list the latest update first (sort is stable)
   return [...stored].reverse().filter((b) => b.expiresAt > now).sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+/**
+ * The AoR's bindings with `restored` put back (see LocationService.restore), in update order; 'unchanged' when none
+ * is put back.
+ */
+export function mergeRestored(stored: readonly Binding[], restored: readonly RestoredBinding[], now: number, edge: EdgeNode | undefined): Binding[] | 'unchanged' {
+  const held = new Set(stored.filter((b) => b.expiresAt > now).map((b) => b.key));
+  const add: Binding[] = [];
+  for (const b of restored) {
+    if (b.expiresAt <= now || held.has(b.key)) continue;
+    held.add(b.key);
+    add.push({ ...b, edge });
+  }
+  if (add.length === 0) return 'unchanged';
+  return [...stored, ...add].sort((a, b) => a.updatedAt - b.updatedAt);
 }
 
 /**
@@ -241,6 +266,20 @@ export class MemoryLocation implements LocationService {
     return n;
   }
 
+  async restore(bindings: readonly RestoredBinding[]): Promise<number> {
+    const now = this.#clock.now();
+    let n = 0;
+    for (const [aor, list] of groupByAor(bindings)) {
+      const stored = this.#aors.get(aor) ?? [];
+      const next = mergeRestored(stored, list, now, this.#edge);
+      if (next === 'unchanged') continue;
+      n += next.length - stored.length;
+      this.#set(aor, next);
+      this.#emit(aor, liveBindings(next, now));
+    }
+    return n;
+  }
+
   onChange(l: LocationListener): () => void {
     this.#listeners.add(l);
     return () => this.#listeners.delete(l);
@@ -319,6 +358,16 @@ export class MemoryLocation implements LocationService {
   #emit(aor: string, bindings: readonly Binding[]): void {
     emitChange(this.#listeners, aor, bindings, 'local');
   }
+}
+
+export function groupByAor<B extends { aor: string }>(bindings: readonly B[]): Map<string, B[]> {
+  const by = new Map<string, B[]>();
+  for (const b of bindings) {
+    const list = by.get(b.aor);
+    if (list) list.push(b);
+    else by.set(b.aor, [b]);
+  }
+  return by;
 }
 
 /** Calls every listener; a listener's bug must not break registration. */

@@ -4,6 +4,8 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBackend } from '../../../test/support/stores.ts';
 import { demoOwners } from '../../../test/support/owner-rows.ts';
+import { FakeClock } from '../../sip/clock.ts';
+import type { Flow } from './flow.ts';
 import { MemoryLocation } from './location.ts';
 import { RegistrationsMirror } from './registrations-mirror.ts';
 
@@ -48,5 +50,76 @@ forEachBackend('RegistrationsMirror', (b) => {
     assert.equal(kept!.cseq, 2);
     await mirror.close();
     await location.close();
+  });
+}, { fresh: 'suite' });
+
+// After a restart (embedded: the location is in memory) an edge puts its UDP bindings back from the rows.
+forEachBackend('RegistrationsMirror restart', (b) => {
+  it('puts back the live UDP bindings of this node as they were; connection bindings, expired ones and newer registrations win over rows', async () => {
+    const db = b.store.db;
+    const { clientId, tag, ...owners } = await demoOwners(db);
+    const clock = new FakeClock(Date.UTC(2026, 10, 24, 12));
+    const edgeA = { id: `edge-a-${tag}`, host: '127.0.0.1', port: 5069 };
+    const owner = async (name: string) => {
+      const terminalId = await owners.terminal(name);
+      return { clientId, terminalId, userId: await owners.user(name, { terminalId }) };
+    };
+    const who = { alice: await owner('alice'), bob: await owner('bob'), carol: await owner('carol'), erin: await owner('erin'), other: await owner('other') };
+    const aor = (n: string) => `sip:${n}-${tag}@example.com`;
+    const udp = (host: string) => ({ transport: 'UDP' as const, host, port: 5062 });
+    const reg = (name: keyof typeof who, o: { contact: string; instance?: string; expires: number; flow?: Flow; cseq?: number; q?: number; callId?: string }) => ({
+      aor: aor(name), owner: who[name], callId: o.callId ?? `${name}@t`, cseq: o.cseq ?? 1, flow: o.flow ?? udp('192.0.2.7'), single: false, userAgent: `ua-${name}`,
+      changes: [{
+        contact: o.contact, key: o.instance ?? o.contact, expires: o.expires,
+        ...(o.q !== undefined ? { q: o.q } : {}), ...(o.instance !== undefined ? { instanceId: o.instance } : {}),
+      }],
+    });
+
+    // the first run: four phones on this node, one on another node (a second edge on the same store, no Redis)
+    const before = new MemoryLocation({ clock, sweepMs: 0 });
+    await before.attachEdge(edgeA);
+    const mirror = new RegistrationsMirror(db, before, { node: edgeA.id, delayMs: 60_000 });
+    assert.ok((await before.apply(reg('alice', { contact: 'sip:alice@10.0.0.7:5062', instance: '<urn:uuid:a1>', expires: 600, q: 0.5 }))).ok);
+    clock.tick(1000);
+    assert.ok((await before.apply(reg('alice', { contact: 'sip:alice@10.0.0.8:5062', expires: 600, flow: udp('192.0.2.8') }))).ok);
+    assert.ok((await before.apply(reg('bob', { contact: 'sip:bob@192.0.2.9:5063;transport=tcp', expires: 600, flow: { transport: 'TCP', host: '192.0.2.9', port: 5063, connectionId: 'c1' } }))).ok);
+    assert.ok((await before.apply(reg('carol', { contact: 'sip:carol@192.0.2.10', expires: 60 }))).ok);
+    assert.ok((await before.apply(reg('erin', { contact: 'sip:erin@192.0.2.11', expires: 600 }))).ok);
+    const aliceBefore = before.lookupSync(aor('alice'));
+    const erinBefore = before.lookupSync(aor('erin'));
+    const elsewhere = new MemoryLocation({ clock, sweepMs: 0 });
+    await elsewhere.attachEdge({ id: `edge-b-${tag}`, host: '127.0.0.2', port: 5069 });
+    const otherMirror = new RegistrationsMirror(db, elsewhere, { node: `edge-b-${tag}`, delayMs: 60_000 });
+    assert.ok((await elsewhere.apply(reg('other', { contact: 'sip:other@192.0.2.12', expires: 600 }))).ok);
+    await otherMirror.close();
+    await mirror.close(); // shutdown flushes
+    await before.close();
+
+    // down for two minutes: carol's binding expired meanwhile; erin registers again on the new run before the rows
+    // are read (a new Call-ID: a rebooted phone), so her new binding stays
+    clock.tick(120_000);
+    const after = new MemoryLocation({ clock, sweepMs: 0 });
+    await after.attachEdge(edgeA);
+    const changed: string[] = [];
+    after.onChange((a) => changed.push(a));
+    assert.ok((await after.apply(reg('erin', { contact: 'sip:erin@192.0.2.11', expires: 600, callId: 'erin-rebooted@t' }))).ok);
+    const erinNew = after.lookupSync(aor('erin'));
+    const mirror2 = new RegistrationsMirror(db, after, { node: edgeA.id, delayMs: 60_000 });
+    assert.equal(await mirror2.start(), 2, "alice's two bindings");
+    assert.deepEqual(after.lookupSync(aor('alice')), aliceBefore, 'the same bindings: contact, key, q, flow, Call-ID, CSeq, times, owner');
+    assert.ok(aliceBefore.length === 2 && aliceBefore[1]!.q === 0.5 && aliceBefore[1]!.key === '<urn:uuid:a1>' && aliceBefore[1]!.instanceId === '<urn:uuid:a1>');
+    assert.deepEqual(after.lookupSync(aor('erin')), erinNew, 'a binding registered since the restart is not replaced by its old row');
+    assert.notDeepEqual(erinNew, erinBefore);
+    assert.deepEqual(after.lookupSync(aor('bob')), [], 'a TCP connection did not survive the restart');
+    assert.deepEqual(after.lookupSync(aor('carol')), [], 'expired while down');
+    assert.deepEqual(changed.sort(), [aor('alice'), aor('erin')].sort(), 'listeners (keep-alive, mirror) hear of the AoRs put back');
+
+    const rows = async () => (await db.selectFrom('registrations').select(['aor', 'node']).where('aor', 'like', `%-${tag}@%`).orderBy('aor').orderBy('contact').execute())
+      .map((r) => `${r.aor.split('-')[0]!.slice(4)}@${r.node === edgeA.id ? 'a' : 'b'}`);
+    assert.deepEqual(await rows(), ['alice@a', 'alice@a', 'erin@a', 'other@b'], "bob's and carol's rows went; the other node's stayed");
+    await mirror2.flush();
+    assert.deepEqual(await rows(), ['alice@a', 'alice@a', 'erin@a', 'other@b']);
+    await mirror2.close();
+    await after.close();
   });
 }, { fresh: 'suite' });

@@ -9,12 +9,18 @@
 // time (a later change by another edge is never overwritten by an older one), replaces the AoR's rows whatever
 // node wrote them, and sets `node` to the edge that owns each binding's flow. A restarting edge keeps the rows:
 // its bindings survive in Redis.
+//
+// Embedded (location in memory): the rows are also how an edge gets its registrations back after a restart, like
+// Kamailio's usrloc with a database (`start`). UDP bindings that have not expired go back into the location, so
+// phones stay reachable without registering again (the keep-alive pings their NAT pinholes again); bindings over
+// TCP, TLS or WebSocket connections died with the process and their rows go. What the last flush before a crash
+// did not write (up to `delayMs`) is lost: those phones are reachable again at their next REGISTER.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema/index.ts';
-import { formatReceived } from './flow.ts';
-import type { Binding, LocationService } from './location.ts';
+import { formatReceived, parseReceived } from './flow.ts';
+import type { Binding, LocationService, RestoredBinding } from './location.ts';
 
-/** AoRs per DELETE and rows per INSERT: 13 parameters a row stays far below PostgreSQL's 65 535 per statement. */
+/** AoRs per DELETE and rows per INSERT (the rows travel as one JSON parameter). */
 const CHUNK = 1000;
 
 /** A row as json_populate_recordset reads it: snake_case keys, the table's column names. */
@@ -32,10 +38,12 @@ interface RegistrationRow {
   instance_id: string | null;
   node: string;
   registered_at: Date;
+  q: number | null;
+  updated_at: Date;
 }
 
 const COLUMNS = ['client_id', 'terminal_id', 'user_id', 'aor', 'contact', 'expires_at', 'user_agent', 'received', 'call_id', 'cseq',
-  'instance_id', 'node', 'registered_at'] as const;
+  'instance_id', 'node', 'registered_at', 'q', 'updated_at'] as const;
 // fixed identifiers (never input), so sql.raw is safe here
 const INSERT_COLUMNS = sql.raw(COLUMNS.join(', '));
 const SELECT_COLUMNS = sql.raw(COLUMNS.map((c) => (c === 'user_id' ? 'u.id' : `v.${c}`)).join(', '));
@@ -82,10 +90,48 @@ export class RegistrationsMirror {
     });
   }
 
-  /** Forget what a previous run of this node left behind (its bindings did not survive the restart). */
-  async start(): Promise<void> {
-    if (this.#location.shared) return; // the bindings live on in the shared location, and so do their rows
-    await this.#db.deleteFrom('registrations').where('node', '=', this.#o.node).execute();
+  /**
+   * Embedded: puts this node's UDP bindings from its previous run back into the location and deletes the rows of
+   * the others (see the file header). Call once, after the location is attached to the edge and before phones are
+   * served. Returns how many bindings came back.
+   */
+  async start(): Promise<number> {
+    if (this.#location.shared) return 0; // the bindings live on in the shared location, and so do their rows
+    const now = this.#location.now();
+    const rows = await this.#db
+      .selectFrom('registrations')
+      .select(['clientId', 'terminalId', 'userId', 'aor', 'contact', 'expiresAt', 'userAgent', 'received', 'callId', 'cseq', 'instanceId', 'registeredAt', 'q', 'updatedAt'])
+      .where('node', '=', this.#o.node)
+      .where('expiresAt', '>', new Date(now))
+      .where('received', 'like', 'udp:%')
+      .execute();
+    const restored: RestoredBinding[] = [];
+    for (const r of rows) {
+      const flow = parseReceived(r.received ?? '');
+      if (!flow || r.terminalId === null || r.callId === null || r.cseq === null) continue;
+      const registeredAt = r.registeredAt.getTime();
+      restored.push({
+        aor: r.aor,
+        contact: r.contact,
+        key: r.instanceId ?? r.contact,
+        expiresAt: r.expiresAt.getTime(),
+        q: r.q ?? undefined,
+        callId: r.callId,
+        cseq: r.cseq,
+        flow,
+        userAgent: r.userAgent ?? undefined,
+        instanceId: r.instanceId ?? undefined,
+        registeredAt,
+        updatedAt: r.updatedAt?.getTime() ?? registeredAt,
+        owner: { clientId: r.clientId, terminalId: r.terminalId, userId: r.userId },
+      });
+    }
+    await this.#db
+      .deleteFrom('registrations')
+      .where('node', '=', this.#o.node)
+      .where((eb) => eb.or([eb('expiresAt', '<=', new Date(now)), eb('received', 'is', null), eb('received', 'not like', 'udp:%')]))
+      .execute();
+    return this.#location.restore(restored);
   }
 
   /** Writes every dirty AoR now (tests; shutdown). */
@@ -163,6 +209,8 @@ export class RegistrationsMirror {
         instance_id: b.instanceId ?? null,
         node: b.edge?.id ?? this.#o.node,
         registered_at: new Date(b.registeredAt),
+        q: b.q ?? null,
+        updated_at: new Date(b.updatedAt),
       });
     }
     return [...byContact.values()];

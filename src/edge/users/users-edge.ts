@@ -129,7 +129,6 @@ export class UsersEdge {
         ...(o.store.delayMs !== undefined ? { delayMs: o.store.delayMs } : {}),
         ...(o.onError ? { onError: o.onError } : {}),
       });
-      await mirror.start();
     }
     new EdgeProxy({
       phones,
@@ -166,7 +165,15 @@ export class UsersEdge {
             ...(o.onError ? { onError: o.onError } : {}),
           })
         : undefined;
-    return new UsersEdge(phones, apps, location, ownsLocation, registrar, mirror, keepalive);
+    const edge = new UsersEdge(phones, apps, location, ownsLocation, registrar, mirror, keepalive);
+    try {
+      // the previous run's registrations, once the keep-alive listens: it pings their NAT pinholes from its next round
+      await mirror?.start();
+    } catch (e) {
+      await edge.close();
+      throw e;
+    }
+    return edge;
   }
 
   /** The internal listener's address (what app nodes send B-leg INVITEs to). */

@@ -109,6 +109,10 @@ export interface RegistrationsTable {
   /** The edge node holding the flow. */
   node: string | null;
   registeredAt: DefaultedTimestamp;
+  /** Contact q-value (RFC 3261 §20.10), when given. */
+  q: number | null;
+  /** Last REGISTER that refreshed the binding (null in rows older than migration 0009). */
+  updatedAt: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type ActiveCallState = 'trying' | 'early' | 'confirmed';

@@ -39,13 +39,18 @@ export interface Platform {
   phone(name: string, password?: string): Promise<Phone>;
   clientToken(): Promise<string>;
   userToken(email: string, password?: string): Promise<string>;
+  /**
+   * Stops the SIP roles and starts them again on the same store and the same public SIP port, as a restart of
+   * `switchyard start` would (the phones keep pointing there). `sip` is the new roles afterwards.
+   */
+  restartSip(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startPlatform(o: { media?: string; env?: Record<string, string> } = {}): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sy-e2e-'));
   const rtp = reservePortRange(400);
-  const r = loadConfig({
+  const configFor = (env: Record<string, string>) => loadConfig({
     env: {
       DATA_DIR: dataDir,
       PUBLIC_IP: '127.0.0.1',
@@ -58,9 +63,11 @@ export async function startPlatform(o: { media?: string; env?: Record<string, st
       ROLES: 'edge,app',
       MEDIA: o.media ?? 'builtin',
       ...o.env,
+      ...env,
     },
     interfaces: () => ({}),
   });
+  const r = configFor({});
   if (!r.ok) throw new Error(`config: ${JSON.stringify(r.errors)}`);
   const config = r.config;
   const encryptionKey = randomBytes(32).toString('base64');
@@ -83,14 +90,12 @@ export async function startPlatform(o: { media?: string; env?: Record<string, st
     const api = await buildTestApi(store);
     stops.push(() => api.close());
     const logs: string[] = [];
-    const sip = await startSipRoles(config, store, {
-      info: (l) => logs.push(l),
-      error: (l) => logs.push(`ERROR ${l}`),
-    });
+    const out = { info: (l: string) => logs.push(l), error: (l: string) => logs.push(`ERROR ${l}`) };
+    let sip = await startSipRoles(config, store, out);
     stops.push(() => sip.stop());
     const edgeAddr = sip.edge!.address('UDP')!;
     const domain = demo.sipDomain;
-    return {
+    const platform: Platform = {
       config,
       store,
       api,
@@ -120,8 +125,16 @@ export async function startPlatform(o: { media?: string; env?: Record<string, st
         const s = await startSession(store.db, { jwtSecret: TEST_SECRET, accessTtlSeconds: 3600, refreshTtlSeconds: 3600, now: Date.now }, l.caller);
         return s.token;
       },
+      async restartSip() {
+        await sip.stop();
+        const again = configFor({ SIP_USERS_PORT: String(edgeAddr.port) });
+        if (!again.ok) throw new Error(`config: ${JSON.stringify(again.errors)}`);
+        sip = await startSipRoles(again.config, store, out);
+        platform.sip = sip;
+      },
       stop,
     };
+    return platform;
   } catch (e) {
     await stop();
     throw e;
