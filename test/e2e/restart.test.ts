@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { injectAs, ok } from '../support/api.ts';
 import { RtpPhone } from '../media/support/phone.ts';
 import type { IncomingCall } from '../../src/sip/ua/user-agent.ts';
-import { startPlatform, type Phone, type Platform } from './support/platform.ts';
+import { freeSipPort, startPlatform, type Phone, type Platform } from './support/platform.ts';
 
 describe('restart of switchyard start (embedded): registrations survive', { timeout: 120_000 }, () => {
   let p: Platform;
@@ -15,7 +15,7 @@ describe('restart of switchyard start (embedded): registrations survive', { time
   const rtp: RtpPhone[] = [];
 
   before(async () => {
-    p = await startPlatform();
+    p = await startPlatform({ env: { SIP_USERS_PORT: String(await freeSipPort()) } });
     alice = await p.phone('alice');
     bob = await p.phone('bob');
     assert.ok((await alice.ua.register()).ok);

@@ -1,7 +1,8 @@
 // The users edge when its shared location (Redis) goes away while running: REGISTERs and calls to registered users
 // get 503 with Retry-After (not 500, never a hang, the process keeps serving), and once Redis is back — a fresh,
 // empty one on the same address, as after a restart without persistence — the edge recovers without a restart:
-// it announces itself again in the edge registry and phones register again.
+// it announces itself again in the edge registry, puts back the registrations it owns from the registrations table,
+// and phones register again.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSipStack } from '../../src/sip/stack.ts';
@@ -59,6 +60,9 @@ describe('users edge: Redis outage and recovery', { skip: redisSkipReason() }, (
     const bob = await phone('bob');
     const alice = await phone('alice');
     assert.ok((await bob.register({ expires: 600 })).ok);
+    const [bobBinding] = await W!.edge.location.lookup(aorOf('bob', DOMAIN));
+    // the registrations table has bob's row (the mirror writes a moment after the REGISTER)
+    await eventually(async () => (await W!.store.db.selectFrom('registrations').select('id').where('aor', '=', aorOf('bob', DOMAIN)).execute()).length === 1);
     await server!.kill();
 
     const during = await bob.register({ expires: 600 });
@@ -72,6 +76,12 @@ describe('users edge: Redis outage and recovery', { skip: redisSkipReason() }, (
     assert.ok(errors.length > 0, 'the outage is reported to the operator log');
 
     await server!.restart(); // empty: what a Redis restart without persistence looks like
+    // the edge finds Redis without its bindings and puts bob's back from the registrations table: bob is reachable
+    // again without registering (and a mirror write after the outage did not delete the row first)
+    await eventually(async () => (await W!.edge.location.lookup(aorOf('bob', DOMAIN)).catch(() => [])).length === 1);
+    const [restored] = await W!.edge.location.lookup(aorOf('bob', DOMAIN));
+    assert.deepEqual(restored, bobBinding);
+    assert.ok(errors.some((e) => /lost every binding/.test(String((e as Error).message))), 'the loss is reported');
     await eventually(async () => (await bob.register({ expires: 600 })).ok);
 
     // a hung Redis (connections open, no replies): answered 503 after the command timeout, not left waiting

@@ -13,6 +13,8 @@
 //   conn-aors:<id>  set of the AoRs that got a binding over a TCP/TLS/WS connection of edge <id>: all a restarted
 //               edge has to look at to remove its predecessor's dead connection bindings (purgeDeadConnections)
 //   edges       channel: an edge joined or left
+//   loc-epoch   random id set by whoever finds none: a Redis that comes back without it has lost every binding
+//               (restarted without persistence), and each edge puts back what it owns (onLost, checkLost)
 //
 // Atomicity (RFC 3261 §10.3: the bindings update of one REGISTER is all-or-nothing): read the AoR, apply the
 // rules in TypeScript, write with a compare-and-set Lua script that fails when the stored value changed
@@ -160,6 +162,11 @@ export class RedisLocation implements LocationService {
   #claimed: string | undefined;
   #claimLost = false;
   readonly #onClaimLost: ((err: NodeNameInUseError) => void) | undefined;
+  /** the loc-epoch this node's view belongs to */
+  #epoch = '';
+  readonly #lostListeners = new Set<() => Promise<void>>();
+  /** the check running now: concurrent callers wait for the same one, listeners included */
+  #checking: Promise<void> | null = null;
 
   private constructor(o: RedisLocationOptions) {
     this.#r = o.redis;
@@ -178,6 +185,7 @@ export class RedisLocation implements LocationService {
     loc.#unsubscribe.push(await loc.#r.subscribe(loc.#r.key('edges'), () => void loc.refreshPeers().catch(loc.#onError)));
     await loc.refreshPeers();
     await loc.#refreshSize();
+    loc.#epoch = await loc.#currentEpoch();
     loc.#schedule();
     // after a lost connection: announce this edge again (a restarted Redis without persistence forgot it) and
     // re-read the peers (changes meanwhile were missed)
@@ -191,6 +199,7 @@ export class RedisLocation implements LocationService {
           if (loc.#closed) await loc.#r.client.hdel(loc.#r.key('edges'), node.id);
         }
         await loc.refreshPeers();
+        await loc.checkLost();
         for (const [id, aors] of [...loc.#failedDrops]) {
           loc.#failedDrops.delete(id);
           const known = loc.#byConnection.get(id);
@@ -276,6 +285,34 @@ export class RedisLocation implements LocationService {
       throw new LocationUnavailableError(e);
     }
     return n;
+  }
+
+  onLost(l: () => Promise<void>): () => void {
+    this.#lostListeners.add(l);
+    return () => this.#lostListeners.delete(l);
+  }
+
+  checkLost(): Promise<void> {
+    this.#checking ??= (async () => {
+      try {
+        const epoch = await this.#currentEpoch();
+        if (epoch === this.#epoch) return;
+        this.#epoch = epoch;
+        this.#onError(new Error('location: Redis lost every binding (restarted without persistence?): this edge puts back its own'));
+        for (const l of this.#lostListeners) await l().catch(this.#onError);
+        await this.#refreshSize();
+      } finally {
+        this.#checking = null;
+      }
+    })();
+    return this.#checking;
+  }
+
+  /** The loc-epoch in force (this proposal when there was none). */
+  async #currentEpoch(): Promise<string> {
+    const key = this.#r.key('loc-epoch');
+    await this.#r.client.set(key, randomBytes(8).toString('hex'), 'NX');
+    return (await this.#r.client.get(key)) ?? '';
   }
 
   onChange(l: LocationListener): () => void {

@@ -97,11 +97,22 @@ export interface LocationService {
   /** A connection closed: bindings that can only be reached through it are gone. Returns how many. */
   dropConnection(connectionId: string): Promise<number>;
   /**
-   * Puts back bindings this edge held before it restarted (registrations-mirror.ts): each one whose key its AoR does
-   * not hold (a phone that registered again meanwhile keeps its new binding) and that has not expired; owned by this
-   * edge (call after attachEdge). Listeners hear of each AoR changed. Returns how many were put back.
+   * Puts back bindings this edge held before they were lost (registrations-mirror.ts): each one whose key its AoR
+   * does not hold (a phone that registered again meanwhile keeps its new binding) and that has not expired; owned by
+   * this edge (call after attachEdge). Only flows without a connection (UDP): a connection's binding dies with it.
+   * Listeners hear of each AoR changed. Returns how many were put back.
    */
   restore(bindings: readonly RestoredBinding[]): Promise<number>;
+  /**
+   * Shared location only: `l` runs when the store turns out to have lost every binding (Redis restarted without
+   * persistence), so each edge can put back what it owns (registrations-mirror.ts). Returns the unsubscribe.
+   */
+  onLost(l: () => Promise<void>): () => void;
+  /**
+   * Resolves once the location has checked that its store still holds its bindings and, if it lost them, every
+   * onLost listener has finished. Call before trusting what lookups return after an outage.
+   */
+  checkLost(): Promise<void>;
   /** Every AoR whose bindings changed (register, unregister, expiry, dropped connection). */
   onChange(l: LocationListener): () => void;
   /** Number of live bindings (metrics, tests). */
@@ -284,6 +295,13 @@ export class MemoryLocation implements LocationService {
     this.#listeners.add(l);
     return () => this.#listeners.delete(l);
   }
+
+  /** Embedded mode: the bindings live and die with this process; nothing is lost behind its back. */
+  onLost(): () => void {
+    return () => undefined;
+  }
+
+  async checkLost(): Promise<void> {}
 
   now(): number {
     return this.#clock.now();

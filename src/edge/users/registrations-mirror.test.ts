@@ -64,7 +64,9 @@ forEachBackend('RegistrationsMirror restart', (b) => {
       const terminalId = await owners.terminal(name);
       return { clientId, terminalId, userId: await owners.user(name, { terminalId }) };
     };
-    const who = { alice: await owner('alice'), bob: await owner('bob'), carol: await owner('carol'), erin: await owner('erin'), other: await owner('other') };
+    const who = {
+      alice: await owner('alice'), bob: await owner('bob'), carol: await owner('carol'), erin: await owner('erin'), frank: await owner('frank'), other: await owner('other'),
+    };
     const aor = (n: string) => `sip:${n}-${tag}@example.com`;
     const udp = (host: string) => ({ transport: 'UDP' as const, host, port: 5062 });
     const reg = (name: keyof typeof who, o: { contact: string; instance?: string; expires: number; flow?: Flow; cseq?: number; q?: number; callId?: string }) => ({
@@ -85,6 +87,7 @@ forEachBackend('RegistrationsMirror restart', (b) => {
     assert.ok((await before.apply(reg('bob', { contact: 'sip:bob@192.0.2.9:5063;transport=tcp', expires: 600, flow: { transport: 'TCP', host: '192.0.2.9', port: 5063, connectionId: 'c1' } }))).ok);
     assert.ok((await before.apply(reg('carol', { contact: 'sip:carol@192.0.2.10', expires: 60 }))).ok);
     assert.ok((await before.apply(reg('erin', { contact: 'sip:erin@192.0.2.11', expires: 600 }))).ok);
+    assert.ok((await before.apply(reg('frank', { contact: 'sip:frank@192.0.2.13', expires: 600 }))).ok);
     const aliceBefore = before.lookupSync(aor('alice'));
     const erinBefore = before.lookupSync(aor('erin'));
     const elsewhere = new MemoryLocation({ clock, sweepMs: 0 });
@@ -94,6 +97,11 @@ forEachBackend('RegistrationsMirror restart', (b) => {
     await otherMirror.close();
     await mirror.close(); // shutdown flushes
     await before.close();
+    // a row no binding can be made from (an IPv6 zone id in the source): deleted, not left in the portal forever
+    await db.insertInto('registrations').values({
+      clientId, terminalId: who.other.terminalId, aor: aor('zoned'), contact: 'sip:zoned@[fe80::1]', expiresAt: new Date(clock.now() + 600_000),
+      received: 'udp:[fe80::1%eth0]:5060', callId: 'z@t', cseq: 1, node: edgeA.id,
+    }).execute();
 
     // down for two minutes: carol's binding expired meanwhile; erin registers again on the new run before the rows
     // are read (a new Call-ID: a rebooted phone), so her new binding stays
@@ -105,20 +113,24 @@ forEachBackend('RegistrationsMirror restart', (b) => {
     assert.ok((await after.apply(reg('erin', { contact: 'sip:erin@192.0.2.11', expires: 600, callId: 'erin-rebooted@t' }))).ok);
     const erinNew = after.lookupSync(aor('erin'));
     const mirror2 = new RegistrationsMirror(db, after, { node: edgeA.id, delayMs: 60_000 });
-    assert.equal(await mirror2.start(), 2, "alice's two bindings");
+    // the edge serves phones while the rows are read: frank unregisters then, and must stay unregistered
+    const starting = mirror2.start();
+    assert.ok((await after.apply({ ...reg('frank', { contact: 'sip:frank@192.0.2.13', expires: 0, cseq: 2 }), changes: 'remove-all' })).ok);
+    assert.equal(await starting, 2, "alice's two bindings (frank changed his AoR meanwhile)");
+    assert.deepEqual(after.lookupSync(aor('frank')), []);
     assert.deepEqual(after.lookupSync(aor('alice')), aliceBefore, 'the same bindings: contact, key, q, flow, Call-ID, CSeq, times, owner');
     assert.ok(aliceBefore.length === 2 && aliceBefore[1]!.q === 0.5 && aliceBefore[1]!.key === '<urn:uuid:a1>' && aliceBefore[1]!.instanceId === '<urn:uuid:a1>');
     assert.deepEqual(after.lookupSync(aor('erin')), erinNew, 'a binding registered since the restart is not replaced by its old row');
     assert.notDeepEqual(erinNew, erinBefore);
     assert.deepEqual(after.lookupSync(aor('bob')), [], 'a TCP connection did not survive the restart');
     assert.deepEqual(after.lookupSync(aor('carol')), [], 'expired while down');
-    assert.deepEqual(changed.sort(), [aor('alice'), aor('erin')].sort(), 'listeners (keep-alive, mirror) hear of the AoRs put back');
+    assert.deepEqual(changed.sort(), [aor('alice'), aor('erin'), aor('frank')].sort(), 'listeners (keep-alive, mirror) hear of the AoRs put back');
 
     const rows = async () => (await db.selectFrom('registrations').select(['aor', 'node']).where('aor', 'like', `%-${tag}@%`).orderBy('aor').orderBy('contact').execute())
       .map((r) => `${r.aor.split('-')[0]!.slice(4)}@${r.node === edgeA.id ? 'a' : 'b'}`);
-    assert.deepEqual(await rows(), ['alice@a', 'alice@a', 'erin@a', 'other@b'], "bob's and carol's rows went; the other node's stayed");
+    assert.deepEqual(await rows(), ['alice@a', 'alice@a', 'erin@a', 'frank@a', 'other@b'], "bob's, carol's and the zoned rows went; the other node's stayed");
     await mirror2.flush();
-    assert.deepEqual(await rows(), ['alice@a', 'alice@a', 'erin@a', 'other@b']);
+    assert.deepEqual(await rows(), ['alice@a', 'alice@a', 'erin@a', 'other@b'], "frank's unregister reached the table");
     await mirror2.close();
     await after.close();
   });

@@ -10,11 +10,13 @@
 // node wrote them, and sets `node` to the edge that owns each binding's flow. A restarting edge keeps the rows:
 // its bindings survive in Redis.
 //
-// Embedded (location in memory): the rows are also how an edge gets its registrations back after a restart, like
-// Kamailio's usrloc with a database (`start`). UDP bindings that have not expired go back into the location, so
-// phones stay reachable without registering again (the keep-alive pings their NAT pinholes again); bindings over
-// TCP, TLS or WebSocket connections died with the process and their rows go. What the last flush before a crash
-// did not write (up to `delayMs`) is lost: those phones are reachable again at their next REGISTER.
+// The rows are also how an edge gets its registrations back when they were lost, like Kamailio's usrloc with a
+// database: embedded (location in memory) after a restart of the process (`start`); in a cluster after a restart of
+// Redis without persistence (the location's onLost). Each edge puts back its own (`node`): the UDP bindings that
+// have not expired go back into the location, so phones stay reachable without registering again (the keep-alive
+// pings their NAT pinholes again); bindings over TCP, TLS or WebSocket connections (dead with the process, or not
+// restorable without their connection) and expired ones lose their rows. What the last flush did not write (up to
+// `delayMs` before a crash) is lost: those phones are reachable again at their next REGISTER.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema/index.ts';
 import { formatReceived, parseReceived } from './flow.ts';
@@ -63,6 +65,34 @@ async function upsertRows(db: Kysely<Database>, rows: RegistrationRow[]): Promis
     on conflict (aor, contact) do update set ${UPDATE_COLUMNS}`.execute(db);
 }
 
+/**
+ * A row back as a binding, when it can come back: UDP only (a connection did not survive; its id is not kept) and
+ * every field the location needs present.
+ */
+function bindingOf(r: {
+  clientId: number; terminalId: number | null; userId: number | null; aor: string; contact: string; expiresAt: Date; userAgent: string | null;
+  received: string | null; callId: string | null; cseq: number | null; instanceId: string | null; registeredAt: Date; q: number | null; updatedAt: Date | null;
+}): RestoredBinding | undefined {
+  const flow = parseReceived(r.received ?? '');
+  if (flow?.transport !== 'UDP' || r.terminalId === null || r.callId === null || r.cseq === null) return undefined;
+  const registeredAt = r.registeredAt.getTime();
+  return {
+    aor: r.aor,
+    contact: r.contact,
+    key: r.instanceId ?? r.contact,
+    expiresAt: r.expiresAt.getTime(),
+    q: r.q ?? undefined,
+    callId: r.callId,
+    cseq: r.cseq,
+    flow,
+    userAgent: r.userAgent ?? undefined,
+    instanceId: r.instanceId ?? undefined,
+    registeredAt,
+    updatedAt: r.updatedAt?.getTime() ?? registeredAt,
+    owner: { clientId: r.clientId, terminalId: r.terminalId, userId: r.userId },
+  };
+}
+
 export interface MirrorOptions {
   /** this edge node's name (the `node` column) */
   node: string;
@@ -77,6 +107,7 @@ export class RegistrationsMirror {
   readonly #o: MirrorOptions;
   readonly #dirty = new Map<string, readonly Binding[]>();
   readonly #unsubscribe: () => void;
+  #offLost: () => void = () => undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
   #closed = false;
@@ -92,46 +123,52 @@ export class RegistrationsMirror {
 
   /**
    * Embedded: puts this node's UDP bindings from its previous run back into the location and deletes the rows of
-   * the others (see the file header). Call once, after the location is attached to the edge and before phones are
-   * served. Returns how many bindings came back.
+   * the others (see the file header); shared: arranges the same for when Redis loses the bindings. Call once, after
+   * the location is attached to the edge. Returns how many bindings came back.
    */
   async start(): Promise<number> {
-    if (this.#location.shared) return 0; // the bindings live on in the shared location, and so do their rows
-    const now = this.#location.now();
-    const rows = await this.#db
-      .selectFrom('registrations')
-      .select(['clientId', 'terminalId', 'userId', 'aor', 'contact', 'expiresAt', 'userAgent', 'received', 'callId', 'cseq', 'instanceId', 'registeredAt', 'q', 'updatedAt'])
-      .where('node', '=', this.#o.node)
-      .where('expiresAt', '>', new Date(now))
-      .where('received', 'like', 'udp:%')
-      .execute();
-    const restored: RestoredBinding[] = [];
-    for (const r of rows) {
-      const flow = parseReceived(r.received ?? '');
-      if (!flow || r.terminalId === null || r.callId === null || r.cseq === null) continue;
-      const registeredAt = r.registeredAt.getTime();
-      restored.push({
-        aor: r.aor,
-        contact: r.contact,
-        key: r.instanceId ?? r.contact,
-        expiresAt: r.expiresAt.getTime(),
-        q: r.q ?? undefined,
-        callId: r.callId,
-        cseq: r.cseq,
-        flow,
-        userAgent: r.userAgent ?? undefined,
-        instanceId: r.instanceId ?? undefined,
-        registeredAt,
-        updatedAt: r.updatedAt?.getTime() ?? registeredAt,
-        owner: { clientId: r.clientId, terminalId: r.terminalId, userId: r.userId },
+    if (this.#location.shared) {
+      // the bindings live on in the shared location, and so do their rows; unless Redis loses them
+      this.#offLost = this.#location.onLost(async () => {
+        await this.#restoreOwn();
       });
+      return 0;
     }
-    await this.#db
-      .deleteFrom('registrations')
-      .where('node', '=', this.#o.node)
-      .where((eb) => eb.or([eb('expiresAt', '<=', new Date(now)), eb('received', 'is', null), eb('received', 'not like', 'udp:%')]))
-      .execute();
-    return this.#location.restore(restored);
+    return this.#restoreOwn();
+  }
+
+  /**
+   * This node's live UDP bindings from the rows back into the location; its other rows go (see the header). The
+   * edge serves phones meanwhile: an AoR that changes while this runs (a REGISTER, an unregister) is left as the
+   * phone made it, and rows written meanwhile stay.
+   */
+  async #restoreOwn(): Promise<number> {
+    const started = this.#location.now();
+    const changed = new Set<string>();
+    const stopWatching = this.#location.onChange((aor) => changed.add(aor));
+    let restored: RestoredBinding[];
+    const leave: number[] = [];
+    try {
+      const rows = await this.#db
+        .selectFrom('registrations')
+        .select(['id', 'clientId', 'terminalId', 'userId', 'aor', 'contact', 'expiresAt', 'userAgent', 'received', 'callId', 'cseq', 'instanceId', 'registeredAt', 'q', 'updatedAt'])
+        .where('node', '=', this.#o.node)
+        .execute();
+      restored = [];
+      for (const r of rows) {
+        const b = r.expiresAt.getTime() > started ? bindingOf(r) : undefined;
+        // written by this run already (its clock is past the start): not ours to judge
+        if (r.updatedAt !== null && r.updatedAt.getTime() >= started) continue;
+        if (b) restored.push(b);
+        else leave.push(r.id);
+      }
+      for (let i = 0; i < leave.length; i += CHUNK) {
+        await this.#db.deleteFrom('registrations').where('id', 'in', leave.slice(i, i + CHUNK)).execute();
+      }
+    } finally {
+      stopWatching();
+    }
+    return this.#location.restore(restored.filter((b) => !changed.has(b.aor)));
   }
 
   /** Writes every dirty AoR now (tests; shutdown). */
@@ -144,6 +181,7 @@ export class RegistrationsMirror {
 
   async close(): Promise<void> {
     this.#unsubscribe();
+    this.#offLost();
     await this.flush();
     this.#closed = true;
   }
@@ -165,6 +203,9 @@ export class RegistrationsMirror {
     this.#dirty.clear();
     const shared = this.#location.shared;
     try {
+      // shared: after an outage, Redis may have come back empty; the edges put their bindings back first, else
+      // this write would take the empty AoRs for the truth and delete the rows they are put back from
+      if (shared) await this.#location.checkLost();
       const current = shared ? await this.#lookupAll(batch.map(([aor]) => aor)) : batch;
       const rows = current.flatMap(([aor, bindings]) => this.#rows(aor, bindings));
       await this.#db.transaction().execute(async (trx) => {

@@ -165,15 +165,10 @@ export class UsersEdge {
             ...(o.onError ? { onError: o.onError } : {}),
           })
         : undefined;
-    const edge = new UsersEdge(phones, apps, location, ownsLocation, registrar, mirror, keepalive);
-    try {
-      // the previous run's registrations, once the keep-alive listens: it pings their NAT pinholes from its next round
-      await mirror?.start();
-    } catch (e) {
-      await edge.close();
-      throw e;
-    }
-    return edge;
+    // the previous run's registrations, once the keep-alive listens: it pings their NAT pinholes from its next round.
+    // Best effort: without them phones are reachable again at their next REGISTER, as before.
+    await mirror?.start().catch((e: unknown) => o.onError?.(e));
+    return new UsersEdge(phones, apps, location, ownsLocation, registrar, mirror, keepalive);
   }
 
   /** The internal listener's address (what app nodes send B-leg INVITEs to). */

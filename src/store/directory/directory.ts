@@ -53,6 +53,8 @@ export class Directory {
   #reloads = 0;
   /** reloads done by a delta (the rows of the changed entities only) */
   #deltas = 0;
+  /** reloads done by reading everything */
+  #fulls = 0;
   #timer: NodeJS.Timeout | null = null;
   #fullTimer: NodeJS.Timeout | null = null;
   /** the next reload reads everything (the periodic full reload) */
@@ -136,6 +138,11 @@ export class Directory {
     return this.#deltas;
   }
 
+  /** Reloads done by reading everything since open (the first load included). */
+  get fullLoadCount(): number {
+    return this.#fulls;
+  }
+
   /**
    * Loads a snapshot that starts after this call: now when none is running, else the single follow-up reload
    * that every caller during the running one shares (see the file header).
@@ -177,7 +184,10 @@ export class Directory {
         }
         // Whatever a full load finds is the truth, also a version lower than ours (a restored store): reloads run
         // one at a time, so no older load can overtake a newer one.
-        if (!applied) this.#snap = await loadSnapshot(this.#db);
+        if (!applied) {
+          this.#snap = await loadSnapshot(this.#db);
+          this.#fulls++;
+        }
         this.#wake();
       } finally {
         this.#lastReloadMs = performance.now() - started;

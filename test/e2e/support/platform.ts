@@ -3,6 +3,8 @@
 // same wiring as `switchyard start` (src/cli/sip-roles.ts) on free ports. Phones are `src/sip/ua` user agents on
 // their own stacks. `stop()` releases everything, also after a failed test.
 import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +52,7 @@ export interface Platform {
 export async function startPlatform(o: { media?: string; env?: Record<string, string> } = {}): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sy-e2e-'));
   const rtp = reservePortRange(400);
-  const configFor = (env: Record<string, string>) => loadConfig({
+  const r = loadConfig({
     env: {
       DATA_DIR: dataDir,
       PUBLIC_IP: '127.0.0.1',
@@ -63,11 +65,9 @@ export async function startPlatform(o: { media?: string; env?: Record<string, st
       ROLES: 'edge,app',
       MEDIA: o.media ?? 'builtin',
       ...o.env,
-      ...env,
     },
     interfaces: () => ({}),
   });
-  const r = configFor({});
   if (!r.ok) throw new Error(`config: ${JSON.stringify(r.errors)}`);
   const config = r.config;
   const encryptionKey = randomBytes(32).toString('base64');
@@ -126,10 +126,10 @@ export async function startPlatform(o: { media?: string; env?: Record<string, st
         return s.token;
       },
       async restartSip() {
+        // UDP and TCP share SIP_USERS_PORT: with port 0 they got unrelated ports, and the TCP one may be taken
+        if (config.sip.users.udp === 0) throw new Error('restartSip needs a fixed SIP_USERS_PORT (freeSipPort())');
         await sip.stop();
-        const again = configFor({ SIP_USERS_PORT: String(edgeAddr.port) });
-        if (!again.ok) throw new Error(`config: ${JSON.stringify(again.errors)}`);
-        sip = await startSipRoles(again.config, store, out);
+        sip = await startSipRoles(config, store, out);
         platform.sip = sip;
       },
       stop,
@@ -139,6 +139,30 @@ export async function startPlatform(o: { media?: string; env?: Record<string, st
     await stop();
     throw e;
   }
+}
+
+/**
+ * A port free for both UDP and TCP on 127.0.0.1 (SIP_USERS_PORT binds both), from a block of ports reserved for
+ * this test process (reservePortRange: the media tests' ranges stay clear of it).
+ */
+export async function freeSipPort(): Promise<number> {
+  const base = reservePortRange(100);
+  for (let port = base; port < base + 100; port++) {
+    const tcp = createServer();
+    const udp = createSocket('udp4');
+    const ok = await Promise.all([
+      new Promise<boolean>((r) => tcp.once('error', () => r(false)).listen(port, '127.0.0.1', () => r(true))),
+      new Promise<boolean>((r) => udp.once('error', () => r(false)).bind(port, '127.0.0.1', () => r(true))),
+    ]);
+    if (tcp.listening) await new Promise<void>((r) => tcp.close(() => r()));
+    try {
+      udp.close();
+    } catch {
+      // a failed bind may have closed it already
+    }
+    if (ok.every(Boolean)) return port;
+  }
+  throw new Error(`no port free for UDP and TCP in ${base}-${base + 99}`);
 }
 
 export function sleep(ms: number): Promise<void> {
