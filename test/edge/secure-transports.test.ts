@@ -51,14 +51,11 @@ describe('users edge: TLS and WSS phones', { skip: opensslMissing ? 'openssl not
   });
 
   /**
-   * A phone on TLS or WSS. TLS verifies the edge's self-signed certificate (trusted as CA, name `switchyard`);
-   * the WSS client of the SIP library takes no server name, and the certificate names no IP, so WSS phones skip
-   * verification the way WebRTC test phones do against a self-signed edge.
+   * A phone on TLS or WSS. Both verify the edge's self-signed certificate (trusted as CA) and its name
+   * (`switchyard`: the phones reach the edge by IP, the certificate names no IP).
    */
-  async function phone(name: string, transport: 'TLS' | 'WSS', password?: string): Promise<Phone & { calls: IncomingCall[] }> {
-    const clientTls: TlsSettings = transport === 'TLS'
-      ? { key: serverTls.key, cert: serverTls.cert, ca: serverTls.cert, servername: 'switchyard' }
-      : { key: serverTls.key, cert: serverTls.cert, rejectUnauthorized: false };
+  async function phone(name: string, transport: 'TLS' | 'WSS', password?: string, servername = 'switchyard'): Promise<Phone & { calls: IncomingCall[] }> {
+    const clientTls: TlsSettings = { key: serverTls.key, cert: serverTls.cert, ca: serverTls.cert, servername };
     const stack = await createSipStack({
       listen: [{ transport: transport === 'TLS' ? 'tls' : 'wss', host: '127.0.0.1', port: 0 }],
       tls: clientTls,
@@ -99,6 +96,16 @@ describe('users edge: TLS and WSS phones', { skip: opensslMissing ? 'openssl not
     const r = await bob.ua.register({ expires: 600 });
     assert.ok(r.ok, JSON.stringify(r));
     assert.deepEqual(await bindingTransports('bob'), ['WSS']);
+  });
+
+  it('a phone that expects another name in the certificate does not connect, on TLS and on WSS', async () => {
+    for (const transport of ['TLS', 'WSS'] as const) {
+      const p = await phone('carol', transport, undefined, 'not-the-edge.example.com');
+      const r = await p.ua.register({ expires: 600 });
+      assert.equal(r.ok, false, `${transport}: ${JSON.stringify(r)}`);
+      if (!r.ok) assert.equal(r.status, 503, `${transport}: a transport failure, not an answer from the edge`);
+    }
+    assert.deepEqual(await bindingTransports('carol'), []);
   });
 
   it('a wrong password is refused on TLS and on WSS', async () => {

@@ -115,7 +115,10 @@ export class WsTransport extends ConnectionTransport<WsConnection, 'WS' | 'WSS',
       maxPayload: this.opts.limits.maxMessageBytes,
       perMessageDeflate: false,
       handshakeTimeout: this.opts.limits.handshakeTimeoutMs,
-      ...(this.protocol === 'WSS' ? { ca: s?.ca, rejectUnauthorized: s?.rejectUnauthorized ?? true } : {}),
+      // the name verified against the certificate: `servername` when given (a peer reached by IP), else the host
+      ...(this.protocol === 'WSS'
+        ? { ca: s?.ca, rejectUnauthorized: s?.rejectUnauthorized ?? true, ...(s?.servername ? { servername: s.servername } : {}) }
+        : {}),
     });
     const info = this.outboundInfo(target);
     const conn = new WsConnection(info, ws, false, this.hooks());
