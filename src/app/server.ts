@@ -19,7 +19,7 @@ import { readCallerContext, type CallerContext } from './headers.ts';
 import { dialledNumber, resolveCaller, routeInternal, type DirectoryView, type Party } from './routing.ts';
 import type { SessionHost } from './session-host.ts';
 import { DEFAULT_SESSION_TIMERS, negotiateUas, type SessionTimerPolicy } from './session-timer.ts';
-import { EdgeHealth, type EdgeProbeOptions } from './edge-health.ts';
+import { PeerHealth, type ProbeOptions } from '../sip/ua/peer-health.ts';
 import { randomHex } from '../sip/random.ts';
 
 export interface EdgeAddress {
@@ -37,10 +37,10 @@ export interface AppServerOptions {
   listen?: ListenSpec[];
   /** Transport limits of the internal listeners (e.g. udpBufferBytes: SIP_UDP_BUFFER, like the edge's sockets). */
   limits?: Partial<TransportLimits>;
-  /** Edges allowed to send us requests; B legs go to the first one that answers its probes (edge-health.ts). */
+  /** Edges allowed to send us requests; B legs go to the first one that answers its probes (src/sip/ua/peer-health.ts). */
   edges: EdgeAddress[];
   /** Keep-alive OPTIONS to the edges when there are several. */
-  edgeProbe?: EdgeProbeOptions;
+  edgeProbe?: ProbeOptions;
   /** No-answer limit of a B leg in ms (default 120 000; 0 = none). */
   ringTimeoutMs?: number;
   /** Session timers (RFC 4028): our Min-SE (default 90 s) and the interval asked of callees (default 1800 s). */
@@ -64,7 +64,7 @@ export class AppServer implements SessionHost {
   readonly sessionTimers: SessionTimerPolicy;
   readonly counter: CallCounter;
   #edgeHosts: Set<string>;
-  readonly #health: EdgeHealth;
+  readonly #health: PeerHealth;
   readonly #sessions = new Set<CallSession>();
   readonly #byDialog = new Map<string, { session: CallSession; leg: Leg; dialog: Dialog }>();
   /** the dialogs each session registered, so its end removes them without a walk over every call's dialogs */
@@ -84,7 +84,7 @@ export class AppServer implements SessionHost {
     this.ringTimeoutMs = o.ringTimeoutMs ?? 120_000;
     this.sessionTimers = { ...DEFAULT_SESSION_TIMERS, ...o.sessionTimers };
     this.#edgeHosts = new Set(o.edges.map((e) => e.host.toLowerCase()));
-    this.#health = new EdgeHealth(stack.tx, stack.tx.clock, () => this.contact, o.edgeProbe);
+    this.#health = new PeerHealth(stack.tx, stack.tx.clock, () => this.contact, o.edgeProbe);
     this.#health.set(o.edges.map(edgeSendTarget));
     this.#log = o.log ?? (() => undefined);
     stack.onRequest((req, tx) => this.#onRequest(req, tx));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { BuiltinMediaEngine } from '../../src/media/builtin/engine.ts';
 import { createAppServer, type AppServer } from '../../src/app/server.ts';
-import type { EdgeProbeOptions } from '../../src/app/edge-health.ts';
+import type { ProbeOptions } from '../../src/sip/ua/peer-health.ts';
 import type { DirectoryView } from '../../src/app/routing.ts';
 import { createResponse } from '../../src/sip/message.ts';
 import { createSipStack, type SipStack } from '../../src/sip/stack.ts';
@@ -30,7 +30,7 @@ async function answeringEdge(port = 0): Promise<{ stack: SipStack; port: number;
 }
 
 /** An app server whose edges are 127.0.0.1 at these ports, probed as given. */
-async function startApp(edgePorts: number[], edgeProbe: EdgeProbeOptions): Promise<AppServer> {
+async function startApp(edgePorts: number[], edgeProbe: ProbeOptions): Promise<AppServer> {
   const base = reservePortRange(8);
   const media = new BuiltinMediaEngine({ portMin: base, portMax: base + 7 });
   closers.push(() => media.close());

@@ -199,7 +199,7 @@ describe('users edge: calls through the app node', () => {
     await unregister([b1!]);
   });
 
-  it("an app node's keep-alive OPTIONS to the edge itself (no user) is answered 200 (src/app/edge-health.ts)", async () => {
+  it("an app node's keep-alive OPTIONS to the edge itself (no user) is answered 200 (src/sip/ua/peer-health.ts)", async () => {
     const i = W.edge.internalAddress;
     const probe = createRequest({
       method: 'OPTIONS',

@@ -16,6 +16,7 @@ import { configureSipSecretKey } from '../../src/store/secrets/sip-secret.ts';
 import { Directory, readDirectoryVersion } from '../../src/store/directory/index.ts';
 import type { Store } from '../../src/store/db.ts';
 import { UsersEdge, MemoryLocation, type UsersEdgeOptions } from '../../src/edge/users/index.ts';
+import type { AppNode } from '../../src/edge/users/app-nodes.ts';
 import { openPgliteTestStore } from '../support/stores.ts';
 import { buildTestApi, injectAs, ok, seedWorld, type World } from '../support/api.ts';
 
@@ -51,7 +52,8 @@ export interface Phone {
   port: number;
 }
 
-export async function startEdgeWorld(o: Partial<UsersEdgeOptions> = {}): Promise<EdgeWorld> {
+/** `appNodes`: the edge's app node list, given the fake app's and the seeded world (default: the fake app alone). */
+export async function startEdgeWorld(o: Partial<UsersEdgeOptions> = {}, nodes: { appNodes?: (fake: AppNode, w: World) => AppNode[] } = {}): Promise<EdgeWorld> {
   configureSipSecretKey(randomBytes(32).toString('base64'));
   const cleanup: Array<() => Promise<unknown>> = [];
   const close = async () => {
@@ -89,7 +91,7 @@ export async function startEdgeWorld(o: Partial<UsersEdgeOptions> = {}): Promise
         { transport: 'tcp', host: '127.0.0.1', port: 0 },
       ],
       internal: { transport: 'udp', host: '127.0.0.1', port: 0 },
-      appNodes: [{ host: '127.0.0.1', port: app.port, transport: 'UDP' }],
+      appNodes: (nodes.appNodes ?? ((fake: AppNode) => [fake]))({ host: '127.0.0.1', port: app.port, transport: 'UDP' }, w),
       location,
       store: { db: store.db, node: 'edge-test', delayMs: 20 },
       ...o,

@@ -19,22 +19,26 @@ export interface AppNodeSelector {
   readonly nodes: readonly AppNode[];
 }
 
-export function createAppNodeSelector(nodes: readonly AppNode[], method: DistributeMethod = 'hash'): AppNodeSelector {
+/**
+ * `isUp` (the edge's keep-alive probes, src/sip/ua/peer-health.ts): a node that stopped answering gets no new calls
+ * while others answer (seed-part1 §1.32: "auto-disabled if it doesn't respond"). Hashing keeps a client on its node
+ * while that node is up and spreads the clients of a node that is down over the others; when none answers, the
+ * choice is as if all did. A static assignment is kept whatever the probes say (it is for debugging).
+ */
+export function createAppNodeSelector(nodes: readonly AppNode[], method: DistributeMethod = 'hash', isUp: (n: AppNode) => boolean = () => true): AppNodeSelector {
   let next = 0;
+  const choose = (from: readonly AppNode[], clientId: number): AppNode | undefined =>
+    method === 'round-robin' ? from[next++ % from.length] : from[hash(clientId) % from.length];
   return {
     nodes,
     pick(clientId, staticNode) {
       if (nodes.length === 0) return undefined;
       if (nodes.length === 1) return nodes[0];
-      switch (method) {
-        case 'round-robin':
-          return nodes[next++ % nodes.length];
-        case 'static':
-          if (staticNode !== undefined && nodes[staticNode]) return nodes[staticNode];
-          return nodes[hash(clientId) % nodes.length];
-        case 'hash':
-          return nodes[hash(clientId) % nodes.length];
-      }
+      if (method === 'static' && staticNode !== undefined && nodes[staticNode]) return nodes[staticNode];
+      const first = choose(nodes, clientId);
+      if (first === undefined || isUp(first)) return first;
+      const up = nodes.filter(isUp);
+      return up.length > 0 ? choose(up, clientId) : first;
     },
     isAppNode(host, port) {
       // Ports are not checked when unknown: an app node sends from its listener port, but a TCP flow from it

@@ -178,7 +178,7 @@ export class EdgeProxy {
     }
     keepAllowedFromApp(req); // trust boundary, app side: only the contract's headers
     if (!this.#hopChecks(req, tx)) return;
-    // an app node's keep-alive (src/app/edge-health.ts): OPTIONS to the edge itself, no user
+    // an app node's keep-alive (src/sip/ua/peer-health.ts): OPTIONS to the edge itself, no user
     if (req.method === 'OPTIONS' && req.uri.user === undefined && !req.to.params.has('tag')) return reply(tx, 200, 'OK', [['Allow', ALLOW]]);
     if (req.to.params.has('tag')) return this.#inDialogFromInside(req, tx);
     const tc = readTargetHeaders(req);

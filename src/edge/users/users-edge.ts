@@ -10,6 +10,7 @@ import { createSipStack, type ListenSpec, type SipStack } from '../../sip/stack.
 import type { TimerConfig } from '../../sip/transaction/timers.ts';
 import type { TransportLimits } from '../../sip/transport/limits.ts';
 import type { TlsSettings } from '../../sip/transport/tls-settings.ts';
+import { PeerHealth, type ProbeOptions } from '../../sip/ua/peer-health.ts';
 import type { Database } from '../../store/schema/index.ts';
 import { createAppNodeSelector, type AppNode, type DistributeMethod } from './app-nodes.ts';
 import { EdgeAuth, type EdgeDirectory } from './auth.ts';
@@ -30,6 +31,8 @@ export interface UsersEdgeOptions {
   /** application servers (seed-part1 §1.32: port 6060 UDP) */
   appNodes: AppNode[];
   distribute?: DistributeMethod;
+  /** keep-alive OPTIONS to the app nodes when there are several (default every 5 s, down after 2 s unanswered) */
+  appProbe?: ProbeOptions;
   /** default: in-memory (embedded mode); a RedisLocation in a cluster (not closed by the edge) */
   location?: LocationService;
   /** this edge node's id in the cluster (default: `store.node`, else 'edge'); unique per edge sharing a location */
@@ -59,6 +62,8 @@ export class UsersEdge {
   readonly registrar: Registrar;
   readonly mirror: RegistrationsMirror | undefined;
   readonly keepalive: NatKeepalive | undefined;
+  /** the app nodes' keep-alive probes (when there are several) */
+  readonly appHealth: PeerHealth;
   readonly #ownsLocation: boolean;
 
   private constructor(
@@ -69,8 +74,10 @@ export class UsersEdge {
     registrar: Registrar,
     mirror: RegistrationsMirror | undefined,
     keepalive: NatKeepalive | undefined,
+    appHealth: PeerHealth,
   ) {
     this.keepalive = keepalive;
+    this.appHealth = appHealth;
     this.phones = phones;
     this.apps = apps;
     this.location = location;
@@ -115,6 +122,8 @@ export class UsersEdge {
     }
     const int = apps.sentBy('UDP')!;
     const self = { id: nodeId, host: int.host, port: int.port };
+    const appHealth = new PeerHealth(apps.tx, clock, () => `<sip:edge@${int.host.includes(':') ? `[${int.host}]` : int.host}:${int.port}>`, o.appProbe);
+    appHealth.set(o.appNodes.map((n) => ({ transport: n.transport, host: n.host, port: n.port })));
     try {
       await location.attachEdge(self);
     } catch (e) {
@@ -143,7 +152,7 @@ export class UsersEdge {
       }),
       registrar,
       location,
-      appNodes: createAppNodeSelector(o.appNodes, o.distribute),
+      appNodes: createAppNodeSelector(o.appNodes, o.distribute, (n) => appHealth.isUp(n.host, n.port)),
       own,
       self,
       guards: o.guards ?? NO_GUARDS,
@@ -168,7 +177,7 @@ export class UsersEdge {
     // the previous run's registrations, once the keep-alive listens: it pings their NAT pinholes from its next round.
     // Best effort: without them phones are reachable again at their next REGISTER, as before.
     await mirror?.start().catch((e: unknown) => o.onError?.(e));
-    return new UsersEdge(phones, apps, location, ownsLocation, registrar, mirror, keepalive);
+    return new UsersEdge(phones, apps, location, ownsLocation, registrar, mirror, keepalive, appHealth);
   }
 
   /** The internal listener's address (what app nodes send B-leg INVITEs to). */
@@ -182,6 +191,7 @@ export class UsersEdge {
   }
 
   async close(): Promise<void> {
+    this.appHealth.stop();
     this.keepalive?.close();
     await this.mirror?.close();
     await Promise.all([this.phones.close(), this.apps.close()]);
