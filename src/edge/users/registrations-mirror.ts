@@ -146,24 +146,23 @@ export class RegistrationsMirror {
     const started = this.#location.now();
     const changed = new Set<string>();
     const stopWatching = this.#location.onChange((aor) => changed.add(aor));
-    let restored: RestoredBinding[];
-    const leave: number[] = [];
+    const restored: RestoredBinding[] = [];
     try {
       const rows = await this.#db
         .selectFrom('registrations')
         .select(['id', 'clientId', 'terminalId', 'userId', 'aor', 'contact', 'expiresAt', 'userAgent', 'received', 'callId', 'cseq', 'instanceId', 'registeredAt', 'q', 'updatedAt'])
         .where('node', '=', this.#o.node)
         .execute();
-      restored = [];
+      const gone: number[] = [];
       for (const r of rows) {
-        const b = r.expiresAt.getTime() > started ? bindingOf(r) : undefined;
         // written by this run already (its clock is past the start): not ours to judge
         if (r.updatedAt !== null && r.updatedAt.getTime() >= started) continue;
+        const b = r.expiresAt.getTime() > started ? bindingOf(r) : undefined;
         if (b) restored.push(b);
-        else leave.push(r.id);
+        else gone.push(r.id);
       }
-      for (let i = 0; i < leave.length; i += CHUNK) {
-        await this.#db.deleteFrom('registrations').where('id', 'in', leave.slice(i, i + CHUNK)).execute();
+      for (let i = 0; i < gone.length; i += CHUNK) {
+        await this.#db.deleteFrom('registrations').where('id', 'in', gone.slice(i, i + CHUNK)).execute();
       }
     } finally {
       stopWatching();
