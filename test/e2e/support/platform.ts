@@ -58,7 +58,10 @@ export async function startPlatform(o: { media?: string; env?: Record<string, st
       PUBLIC_IP: '127.0.0.1',
       HTTP_PORT: '0',
       SIP_USERS_PORT: '0',
+      // TLS and WSS too: with their defaults (5061, 10081) two platforms of parallel test files collided
+      SIP_USERS_TLS_PORT: '0',
       SIP_USERS_WS_PORT: '0',
+      SIP_USERS_WSS_PORT: '0',
       SIP_APP_PORT: '0',
       SIP_EDGE_INTERNAL_PORT: '0',
       RTP_PORTS: `${rtp}-${rtp + 399}`,
