@@ -8,21 +8,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { StreamFramer } from '../../src/sip/framing.ts';
 import { parseMessage, SipParseError, type SipMessage } from '../../src/sip/message.ts';
+import { seededRandom } from '../support/random.ts';
 
 const DIR = join(import.meta.dirname, 'torture');
 const corpus: Buffer[] = ['valid', 'invalid', 'samples'].flatMap((d) =>
   readdirSync(join(DIR, d)).filter((f) => f.endsWith('.dat')).map((f) => readFileSync(join(DIR, d, f))));
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HEADERS = ['Via: SIP/2.0/UDP x', 'v: ,,', 'Content-Length: 99999', 'l: -1', 'CSeq: 1 FOO', 'To: "', 'From: <sip:',
   'Contact: *', 'Contact: <sip:a@[::1', 'Max-Forwards: 999', 'Call-ID:', 'Route: <sip:a;lr>,,<', ': empty', 'X: \u0000\u00ff'];
@@ -100,7 +90,7 @@ test('fuzz: parseMessage and StreamFramer only ever throw SipParseError; parsed 
   const seed = Number(process.env.SIP_FUZZ_SEED ?? Date.now() % 2 ** 31);
   const cases = Number(process.env.SIP_FUZZ_CASES ?? 100_000);
   console.log(`# fuzz seed=${seed} cases=${cases} (reproduce with SIP_FUZZ_SEED=${seed})`);
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   let parsed = 0;
   let rejected = 0;
   const before = heapUsed();

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RuntimeRedis } from '../../store/runtime/redis.ts';
 
-const randomEpoch = (): string => randomBytes(8).toString('hex');
+const randomId = (): string => randomBytes(8).toString('hex');
 
 export interface CallCounter {
   count(userId: number): number;
@@ -79,13 +79,6 @@ end
 return out
 `;
 
-// KEYS[1] calls-epoch  ARGV[1] epoch proposed. The epoch in force (set to the proposal when there is none).
-const EPOCH = `
-local epoch = redis.call('GET', KEYS[1])
-if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch) end
-return epoch
-`;
-
 interface Cached {
   n: number;
   seq: number;
@@ -101,7 +94,7 @@ export class RedisCallCounter implements CallCounter {
   /** the Redis epoch the cache belongs to */
   #epoch = '';
   /** this counter's name in the change numbering (calls-op:<sender>); new for every open */
-  readonly #sender = randomEpoch();
+  readonly #sender = randomId();
   /** number of the last change sent: Redis applies each number once (see CHANGE) */
   #changeNo = 0;
   /** calls up on this node, per user: added back to a Redis that lost the counts (new epoch) */
@@ -170,7 +163,7 @@ export class RedisCallCounter implements CallCounter {
 
   /** The epoch in force (at open, and after a reconnect: a Redis restarted without persistence has a new one). */
   async #checkEpoch(): Promise<void> {
-    this.#useEpoch(String(await this.#r.script(EPOCH, [this.#r.key('calls-epoch')], [randomEpoch()])));
+    this.#useEpoch(await this.#r.epoch(this.#r.key('calls-epoch')));
   }
 
   /**
@@ -235,7 +228,7 @@ export class RedisCallCounter implements CallCounter {
     if (changes.length === 0) return;
     const r = this.#r;
     const keys = [r.key('calls-epoch'), r.key('calls-seq'), r.key('calls-op', this.#sender), ...changes.map(([u]) => r.key('calls', String(u)))];
-    const args: Array<string | number> = [this.#ttl, r.key('calls'), randomEpoch(), this.#epoch, ++this.#changeNo];
+    const args: Array<string | number> = [this.#ttl, r.key('calls'), randomId(), this.#epoch, ++this.#changeNo];
     for (const [u, d] of changes) args.push(u, d);
     const p = r
       .script(CHANGE, keys, args)

@@ -312,11 +312,8 @@ export class RedisLocation implements LocationService {
     return this.#checking;
   }
 
-  /** The loc-epoch in force (this proposal when there was none). */
-  async #currentEpoch(): Promise<string> {
-    const key = this.#r.key('loc-epoch');
-    await this.#r.client.set(key, randomBytes(8).toString('hex'), 'NX');
-    return (await this.#r.client.get(key)) ?? '';
+  #currentEpoch(): Promise<string> {
+    return this.#r.epoch(this.#r.key('loc-epoch'));
   }
 
   onChange(l: LocationListener): () => void {

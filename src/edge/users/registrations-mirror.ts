@@ -17,8 +17,9 @@
 // pings their NAT pinholes again); bindings over TCP, TLS or WebSocket connections (dead with the process, or not
 // restorable without their connection) and expired ones lose their rows. What the last flush did not write (up to
 // `delayMs` before a crash) is lost: those phones are reachable again at their next REGISTER.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../../store/schema/index.ts';
+import type { RegistrationsTable } from '../../store/schema/vpbx.ts';
 import { formatReceived, parseReceived } from './flow.ts';
 import type { Binding, LocationService, RestoredBinding } from './location.ts';
 
@@ -69,10 +70,7 @@ async function upsertRows(db: Kysely<Database>, rows: RegistrationRow[]): Promis
  * A row back as a binding, when it can come back: UDP only (a connection did not survive; its id is not kept) and
  * every field the location needs present.
  */
-function bindingOf(r: {
-  clientId: number; terminalId: number | null; userId: number | null; aor: string; contact: string; expiresAt: Date; userAgent: string | null;
-  received: string | null; callId: string | null; cseq: number | null; instanceId: string | null; registeredAt: Date; q: number | null; updatedAt: Date | null;
-}): RestoredBinding | undefined {
+function bindingOf(r: Omit<Selectable<RegistrationsTable>, 'id' | 'node'>): RestoredBinding | undefined {
   const flow = parseReceived(r.received ?? '');
   if (flow?.transport !== 'UDP' || r.terminalId === null || r.callId === null || r.cseq === null) return undefined;
   const registeredAt = r.registeredAt.getTime();

@@ -3,7 +3,7 @@
 // other commands). Keys and channels carry a configurable prefix (default `sy:`) so tests and several platforms
 // can share one Redis. Opening connects at once: an unreachable Redis is a clear start-up failure, not a
 // silent queue of commands.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 export interface RuntimeRedisOptions {
@@ -80,6 +80,13 @@ export async function openRuntimeRedis(url: string, o: RuntimeRedisOptions = {})
 
 type MessageHandler = (message: string) => void;
 
+// KEYS[1] the epoch key  ARGV[1] epoch proposed. The epoch in force (set to the proposal when there is none).
+const EPOCH = `
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch) end
+return epoch
+`;
+
 export class RuntimeRedis {
   readonly client: Redis;
   readonly prefix: string;
@@ -154,6 +161,14 @@ export class RuntimeRedis {
     return () => {
       set.delete(handler);
     };
+  }
+
+  /**
+   * The epoch in `key` (a random id set by whoever finds none). A Redis that comes back with another one lost its
+   * data (restarted without persistence): the call counts and the location each keep one.
+   */
+  async epoch(key: string): Promise<string> {
+    return String(await this.script(EPOCH, [key], [randomBytes(8).toString('hex')]));
   }
 
   /** Runs a Lua script by its SHA1, loading it on the first NOSCRIPT (EVALSHA, then EVAL once). */
